@@ -1,0 +1,36 @@
+# The hub's two set-up commands: `make run` and `make test`. Needs only python3 (3.11+) and make.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION ?= 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(shell command -v $(PYTHON))
+VENV_STAMP := .venv/.synced
+
+.PHONY: run test lint format bench install clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV_STAMP): $(UV) uv.lock pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
+	$(UV) sync --all-packages --frozen
+	@touch $@
+
+install: $(VENV_STAMP)
+
+run: $(VENV_STAMP)
+	.venv/bin/python -m hub_shared.devrun
+
+test: $(VENV_STAMP)
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV_STAMP)
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+clean:
+	rm -rf var .pytest_cache
