@@ -1,0 +1,1 @@
+pytest_plugins = ["hub_shared.testing.fixtures"]

@@ -1,0 +1,80 @@
+"""The stay repository (SQLAlchemy Core: the hot path stays lean)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from admission_notice.adapters.orm import stays
+from admission_notice.domain import Stay, StayKey, StayStatus
+
+
+class StayRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, stay_id: str) -> Stay | None:
+        query = sa.select(stays).where(stays.c.stay_id == stay_id)
+        row = (await self.session.execute(query)).first()
+        return _to_stay(row) if row else None
+
+    async def by_key(self, key: StayKey) -> Stay | None:
+        query = sa.select(stays).where(
+            stays.c.patient_id == key.patient_id,
+            stays.c.hospital_her == key.hospital_her,
+            stays.c.admitted_at == key.admitted_at,
+        )
+        row = (await self.session.execute(query)).first()
+        return _to_stay(row) if row else None
+
+    async def save(self, stay: Stay, *, is_new: bool) -> None:
+        values = _to_row(stay)
+        if is_new:
+            await self.session.execute(sa.insert(stays).values(values))
+        else:
+            await self.session.execute(
+                sa.update(stays).where(stays.c.stay_id == stay.stay_id).values(values)
+            )
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every stored instant is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _to_stay(row: sa.Row) -> Stay:
+    return Stay(
+        stay_id=row.stay_id,
+        key=StayKey(row.patient_id, row.hospital_her, _utc(row.admitted_at)),
+        unit_her=row.unit_her,
+        municipality_her=row.municipality_her,
+        sector=row.sector,
+        admitted_estimated=row.admitted_estimated,
+        without_fixed_home=row.without_fixed_home,
+        status=StayStatus(row.status),
+        conversation_id=row.conversation_id,
+        last_msg_id=row.last_msg_id,
+        notified_at=_utc(row.notified_at),
+        updated_at=_utc(row.updated_at),
+    )
+
+
+def _to_row(stay: Stay) -> dict:
+    return {
+        "stay_id": stay.stay_id,
+        "patient_id": stay.key.patient_id,
+        "hospital_her": stay.key.hospital_her,
+        "admitted_at": stay.key.admitted_at,
+        "unit_her": stay.unit_her,
+        "municipality_her": stay.municipality_her,
+        "sector": stay.sector,
+        "admitted_estimated": stay.admitted_estimated,
+        "without_fixed_home": stay.without_fixed_home,
+        "status": stay.status.value,
+        "conversation_id": stay.conversation_id,
+        "last_msg_id": stay.last_msg_id,
+        "notified_at": stay.notified_at,
+        "updated_at": stay.updated_at,
+    }

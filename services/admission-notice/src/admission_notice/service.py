@@ -1,0 +1,59 @@
+"""Use cases of admission-notice: take a LOG_INNLAGT, and show a stay."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from hub_shared.db.uow import UnitOfWork
+from hub_shared.elin.apprec import AppRecError
+from hub_shared.elin.codes import AppRecErrorCode
+from hub_shared.elin.models import ElinMessage
+from hub_shared.identifiers.stay import stay_id as derive_stay_id
+from hub_shared.reception import ContentRejected, MessageLog
+from hub_shared.register import AddressRegister
+
+from admission_notice.adapters.elin_mapping import NoAdmissionTime, to_event, to_notice
+from admission_notice.adapters.repository import StayRepository
+from admission_notice.domain import AdmissionNotice, Change, Stay, apply_notice
+
+SUPPORTED_TYPES = frozenset({"LOG_INNLAGT"})
+
+
+@dataclass(frozen=True)
+class AdmissionApplier:
+    """Applies one checked LOG_INNLAGT to its stay and records the event, in the caller's unit of work."""
+
+    register: AddressRegister
+    stay_secret: bytes
+
+    async def __call__(self, msg: ElinMessage, uow: UnitOfWork, received_at: datetime) -> str:
+        try:
+            notice = to_notice(msg, self.register, received_at)
+        except NoAdmissionTime as exc:
+            raise ContentRejected([AppRecError(AppRecErrorCode.X99, str(exc))]) from exc
+        stays = StayRepository(uow.session)
+        existing = await self._linked_stay(uow, stays, notice)
+        new_id = str(derive_stay_id(*_key_parts(notice), self.stay_secret))
+        outcome = apply_notice(notice, existing, new_id)
+        if outcome.change is not Change.NONE:
+            await stays.save(outcome.stay, is_new=existing is None)
+            event = to_event(outcome, msg, notice, self.register)
+            await uow.publish(event, subject=outcome.stay.stay_id)
+        return outcome.stay.stay_id
+
+    async def _linked_stay(
+        self, uow: UnitOfWork, stays: StayRepository, notice: AdmissionNotice
+    ) -> Stay | None:
+        # Changes and cancellations name the original by ConversationRef; else the stay key links.
+        assert uow.message_log is not None
+        linked = await MessageLog(uow.session, uow.message_log).stay_of(notice.refers_to)
+        if linked is not None:
+            stay = await stays.get(linked)
+            if stay is not None:
+                return stay
+        return await stays.by_key(notice.key)
+
+
+def _key_parts(notice: AdmissionNotice) -> tuple[str, str, datetime]:
+    return notice.key.patient_id, notice.key.hospital_her, notice.key.admitted_at

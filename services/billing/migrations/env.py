@@ -1,0 +1,4 @@
+from billing.adapters.orm import metadata
+from hub_shared.db.migrations import run_env
+
+run_env(metadata)

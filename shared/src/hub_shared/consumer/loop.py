@@ -1,0 +1,196 @@
+"""Idempotent consumer: each event's effect and its id are committed in one transaction, and the
+Kafka offset only after that. A redelivered event finds its id recorded and changes nothing.
+
+A poison event (one the handler keeps failing on) goes to `<topic>.dlq` with the error after a bounded
+number of tries, so that it does not block its partition. A transient failure (database or broker
+away) is retried without end and never sent to the DLQ: it is not the event's fault.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from opentelemetry import propagate, trace
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub_shared.db.uow import UnitOfWork
+from hub_shared.events import topics as topic_names
+from hub_shared.events.envelope import Envelope
+from hub_shared.kafka import make_consumer, make_producer
+from hub_shared.settings import KafkaSettings
+from hub_shared.telemetry.redact import redact
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer("hub_shared.consumer")
+
+# A handler applies one event inside the unit of work (and may publish events of its own there).
+EventHandler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Failures of the infrastructure, not of the event: retry them, never dead-letter."""
+    if isinstance(exc, IntegrityError):
+        return False
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or "locked" in str(exc.orig).lower() or _is_os(exc)
+    return isinstance(exc, OSError | TimeoutError | ConnectionError)
+
+
+def _is_os(exc: DBAPIError) -> bool:
+    return isinstance(exc.orig, OSError | ConnectionError)
+
+
+class PoisonEvent(Exception):
+    """The record cannot be an event at all (not JSON, not an envelope)."""
+
+
+class IdempotentConsumer:
+    def __init__(
+        self,
+        *,
+        name: str,
+        topics: tuple[str, ...],
+        handler: EventHandler,
+        uow_factory: Callable[[], UnitOfWork],
+        processed: sa.Table,
+        kafka: KafkaSettings,
+        max_attempts: int | None = None,
+    ) -> None:
+        self.name = name
+        self.topics = topics
+        self.handler = handler
+        self.uow_factory = uow_factory
+        self.processed = processed
+        self.kafka = kafka
+        self.max_attempts = max_attempts or kafka.consumer_max_attempts
+        self.handled = 0
+        self.dead_lettered = 0
+        self.consumer: AIOKafkaConsumer | None = None
+        self._dlq: AIOKafkaProducer | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        backoff = 0.2
+        while not stop.is_set():
+            try:
+                await self._consume(stop)
+            except asyncio.CancelledError:
+                break
+            except Exception as exc:  # broker away: reconnect with backoff, offsets are safe
+                log.warning("consumer %s: %s; reconnecting", self.name, type(exc).__name__)
+                await self._close()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+        await self._close()
+
+    async def _consume(self, stop: asyncio.Event) -> None:
+        self.consumer = make_consumer(self.kafka, self.name, *self.topics)
+        await self.consumer.start()
+        while not stop.is_set():
+            batches = await self.consumer.getmany(timeout_ms=200, max_records=500)
+            for tp, records in batches.items():
+                for record in records:
+                    await self.handle_record(record)
+                await self.consumer.commit({tp: records[-1].offset + 1})
+
+    async def handle_record(self, record: ConsumerRecord) -> None:
+        """Apply one record exactly once, or dead-letter it after bounded tries."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._apply(record)
+                self.handled += 1
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if is_transient(exc):
+                    log.warning("consumer %s: transient %s", self.name, type(exc).__name__)
+                    await asyncio.sleep(min(0.2 * attempt, 5.0))
+                    attempt -= 1
+                    continue
+                if isinstance(exc, PoisonEvent) or attempt >= self.max_attempts:
+                    await self._dead_letter(record, exc)
+                    return
+                await asyncio.sleep(0.05 * attempt)
+
+    async def _apply(self, record: ConsumerRecord) -> None:
+        envelope = _envelope(record)
+        parent = propagate.extract({k: v.decode() for k, v in record.headers or ()})
+        with tracer.start_as_current_span(
+            f"{record.topic} process {envelope.type}",
+            context=parent,
+            kind=trace.SpanKind.CONSUMER,
+            attributes={
+                "messaging.destination.name": record.topic,
+                "messaging.consumer.group.name": self.name,
+                "hub.event_type": envelope.type,
+                "hub.stay_id": envelope.subject,
+            },
+        ):
+            async with self.uow_factory() as uow:
+                if await self._seen(uow.session, envelope):
+                    return
+                await self.handler(uow, envelope)
+                await uow.session.execute(
+                    sa.insert(self.processed).values(
+                        consumer=self.name,
+                        event_id=str(envelope.id),
+                        processed_at=datetime.now(UTC),
+                    )
+                )
+                await uow.commit()
+
+    async def _seen(self, session: AsyncSession, envelope: Envelope) -> bool:
+        query = sa.select(sa.literal(1)).where(
+            self.processed.c.consumer == self.name, self.processed.c.event_id == str(envelope.id)
+        )
+        return (await session.execute(query)).first() is not None
+
+    async def _dead_letter(self, record: ConsumerRecord, exc: BaseException) -> None:
+        error = redact(f"{type(exc).__name__}: {str(exc)[:500]}")
+        log.error(
+            "consumer %s: dead-lettering %s@%s: %s", self.name, record.topic, record.offset, error
+        )
+        if self._dlq is None:
+            self._dlq = make_producer(self.kafka)
+            await self._dlq.start()
+        headers = [
+            *(record.headers or ()),
+            ("dlq-error", error.encode()),
+            ("dlq-consumer", self.name.encode()),
+            ("dlq-original-topic", record.topic.encode()),
+            ("dlq-original-partition", str(record.partition).encode()),
+            ("dlq-original-offset", str(record.offset).encode()),
+        ]
+        await self._dlq.send_and_wait(
+            topic_names.dlq(record.topic), value=record.value, key=record.key, headers=headers
+        )
+        self.dead_lettered += 1
+
+    async def _close(self) -> None:
+        consumer, self.consumer = self.consumer, None
+        dlq, self._dlq = self._dlq, None
+        for client in (consumer, dlq):
+            if client is not None:
+                try:
+                    await asyncio.wait_for(client.stop(), 5)
+                except Exception:  # already broken
+                    log.debug("client stop failed", exc_info=True)
+
+
+def _envelope(record: ConsumerRecord) -> Envelope:
+    try:
+        return Envelope.from_bytes(record.value or b"")
+    except (ValidationError, ValueError) as exc:
+        raise PoisonEvent(f"not an event envelope: {exc.__class__.__name__}") from exc
+
+
+__all__ = ["IdempotentConsumer", "TopicPartition"]

@@ -1,0 +1,62 @@
+"""The unit of work: one transaction for a use case's state change and the events it causes."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hub_shared.events.envelope import Envelope, EventData
+from hub_shared.outbox import OutboxSignal, add_to_outbox
+
+
+class UnitOfWork:
+    """`async with uow:` opens a transaction; `commit()` makes state and events durable together."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker,
+        outbox: sa.Table,
+        *,
+        source: str,
+        signal: OutboxSignal | None = None,
+        message_log: sa.Table | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self.message_log = message_log
+        self._outbox = outbox
+        self._signal = signal
+        self.source = source
+        self.session: AsyncSession
+        self._events = 0
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._sessionmaker()
+        self._events = 0
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.session.rollback()
+        await self.session.close()
+
+    async def publish(self, data: EventData, *, subject: str) -> Envelope:
+        """Record an event in the outbox, inside this transaction."""
+        envelope = Envelope.wrap(data, subject=subject, source=self.source)
+        await add_to_outbox(self.session, self._outbox, envelope, data.TOPIC)
+        self._events += 1
+        return envelope
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        if self._events and self._signal is not None:
+            self._signal.notify()
+        self._events = 0
+
+    async def rollback(self) -> None:
+        await self.session.rollback()

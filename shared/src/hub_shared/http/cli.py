@@ -1,0 +1,29 @@
+"""The command line every service has: `<service> serve | migrate`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from hub_shared.db.migrations import upgrade
+from hub_shared.settings import ServiceSettings
+
+
+def run_cli(
+    prog: str,
+    settings: ServiceSettings,
+    create_app: Callable[[ServiceSettings], FastAPI],
+    migrations_dir: Path,
+    argv: list[str] | None = None,
+) -> None:
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("command", choices=["serve", "migrate"], nargs="?", default="serve")
+    args = parser.parse_args(argv)
+    if args.command == "migrate":
+        upgrade(migrations_dir, settings.resolved_database_url())
+        return
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")

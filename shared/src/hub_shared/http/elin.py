@@ -1,0 +1,83 @@
+"""`POST /elin/messages`: the ELIN ingress of a service. Content errors are AppRecs (200);
+only transport problems are HTTP errors: 413 too large, 415 not XML, 503 database away."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request, Response
+from opentelemetry import trace
+
+from hub_shared.http.problems import problem
+from hub_shared.reception import MessageApplier, MessageReception
+
+XML_TYPES = ("application/xml", "text/xml")
+APPREC_MEDIA_TYPE = "application/xml; charset=utf-8"
+
+
+def is_xml_media_type(content_type: str | None) -> bool:
+    media = (content_type or "").split(";")[0].strip().lower()
+    return media in XML_TYPES or (media.startswith("application/") and media.endswith("+xml"))
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The body, refusing more than `limit` bytes without reading them all into memory."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def elin_router(
+    reception: Callable[[Request], MessageReception],
+    applier: Callable[[Request], MessageApplier],
+    uow_factory: Callable[[Request], Callable],
+) -> APIRouter:
+    router = APIRouter(tags=["ELIN"])
+
+    @router.post(
+        "/elin/messages",
+        response_class=Response,
+        responses={
+            200: {"content": {"application/xml": {}}, "description": "The AppRec (OK or Avvist)"},
+            413: {"description": "Body larger than the limit"},
+            415: {"description": "Not an XML media type"},
+            503: {"description": "Database unavailable: retry later"},
+        },
+    )
+    async def post_message(request: Request) -> Response:
+        """Take one ELIN message (MsgHead with its content) and answer with its AppRec."""
+        if not is_xml_media_type(request.headers.get("content-type")):
+            return problem(415, "Unsupported Media Type", "Send the message as application/xml.")
+        receiver = reception(request)
+        try:
+            body = await read_limited(request, receiver.max_bytes)
+        except BodyTooLarge:
+            return problem(
+                413, "Content Too Large", f"The limit is {receiver.max_bytes} bytes per message."
+            )
+        answer = await receiver.receive(body, uow_factory(request), applier(request))
+        headers = {"X-AppRec-Status": "OK" if answer.accepted else "AVVIST"}
+        if answer.error_codes:
+            headers["X-AppRec-Errors"] = answer.error_codes
+        if answer.stay_id:
+            headers["X-Stay-Id"] = answer.stay_id
+        if answer.duplicate:
+            headers["X-Duplicate"] = "true"
+        span_context = trace.get_current_span().get_span_context()
+        if span_context.is_valid:
+            headers["X-Trace-Id"] = format(span_context.trace_id, "032x")
+        return Response(answer.apprec, media_type=APPREC_MEDIA_TYPE, headers=headers)
+
+    return router

@@ -1,0 +1,157 @@
+"""The outbox relay: publishes committed events to Kafka in order and marks them sent.
+
+At-least-once: an event is marked sent only after the broker acknowledged it, so a crash between
+the two re-sends it and consumers drop the duplicate by event id. While the broker is away the
+relay keeps retrying with backoff; the events wait safely in the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
+from opentelemetry import propagate, trace
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hub_shared.events import topics
+from hub_shared.kafka import ensure_topics, make_producer
+from hub_shared.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer("hub_shared.outbox")
+
+
+class OutboxSignal:
+    """Wakes the relay as soon as a transaction with events commits, instead of waiting a poll."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def notify(self) -> None:
+        self._event.set()
+
+    async def wait(self, timeout: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event.wait(), timeout)
+        self._event.clear()
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        outbox: sa.Table,
+        kafka: KafkaSettings,
+        *,
+        signal: OutboxSignal | None = None,
+        poll_seconds: float = 0.5,
+        batch_size: int = 200,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self.engine = engine
+        self.outbox = outbox
+        self.kafka = kafka
+        self.signal = signal or OutboxSignal()
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self.max_backoff = max_backoff
+        self.producer: AIOKafkaProducer | None = None
+        self.last_error: str | None = None
+        self.published = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        backoff = 0.1
+        while not stop.is_set():
+            try:
+                sent = await self.publish_pending()
+                self.last_error = None
+                backoff = 0.1
+                if sent < self.batch_size:
+                    await self.signal.wait(self.poll_seconds)
+            except asyncio.CancelledError:
+                break
+            except Exception as exc:  # broker or database away: wait and try again
+                self.last_error = type(exc).__name__
+                log.warning("outbox relay: %s; retrying in %.1fs", type(exc).__name__, backoff)
+                await self._drop_producer()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+        await self._drop_producer()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unsent events in commit order; returns how many were sent."""
+        rows = await self._pending()
+        if not rows:
+            return 0
+        producer = await self._producer()
+        futures = [await producer.send(**self._record(row)) for row in rows]
+        # All futures resolve or the first failure raises; nothing after a failure is marked.
+        await asyncio.gather(*futures)
+        await self._mark_sent([row.seq for row in rows])
+        self.published += len(rows)
+        return len(rows)
+
+    async def backlog(self) -> int:
+        async with self.engine.connect() as conn:
+            query = sa.select(sa.func.count()).where(self.outbox.c.sent_at.is_(None))
+            return int((await conn.execute(query)).scalar_one())
+
+    async def _pending(self) -> Sequence[sa.Row]:
+        query = (
+            sa.select(self.outbox)
+            .where(self.outbox.c.sent_at.is_(None))
+            .order_by(self.outbox.c.seq)
+            .limit(self.batch_size)
+        )
+        async with self.engine.connect() as conn:
+            return (await conn.execute(query)).all()
+
+    async def _mark_sent(self, seqs: list[int]) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                sa.update(self.outbox)
+                .where(self.outbox.c.seq.in_(seqs))
+                .values(sent_at=datetime.now(UTC))
+            )
+
+    def _record(self, row: sa.Row) -> dict:
+        parent = propagate.extract(json.loads(row.headers))
+        with tracer.start_as_current_span(
+            f"{row.topic} publish",
+            context=parent,
+            kind=trace.SpanKind.PRODUCER,
+            attributes={"messaging.destination.name": row.topic, "hub.stay_id": row.key},
+        ):
+            carrier: dict[str, str] = {}
+            propagate.inject(carrier)
+        headers = [(k, v.encode()) for k, v in carrier.items()]
+        headers.append(("event-id", row.event_id.encode()))
+        return {
+            "topic": row.topic,
+            "key": row.key.encode(),
+            "value": row.payload.encode(),
+            "headers": headers,
+        }
+
+    async def _producer(self) -> AIOKafkaProducer:
+        if self.producer is None:
+            # A fresh broker (e.g. Tansu restarted with memory storage) has no topics yet.
+            await ensure_topics(self.kafka, topics.with_dlqs())
+            producer = make_producer(self.kafka)
+            await producer.start()
+            self.producer = producer
+        return self.producer
+
+    async def _drop_producer(self) -> None:
+        producer, self.producer = self.producer, None
+        if producer is not None:
+            try:
+                await asyncio.wait_for(producer.stop(), 5)
+            except Exception:  # already broken; nothing more to release
+                log.debug("producer stop failed", exc_info=True)

@@ -1,0 +1,52 @@
+"""The message log: every received MsgId with the AppRec it was answered with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """The AppRec already given for a MsgId: a duplicate gets exactly this again."""
+
+    apprec: bytes
+    accepted: bool
+    stay_id: str | None
+    error_codes: str
+
+
+class MessageLog:
+    def __init__(self, session: AsyncSession, table: sa.Table) -> None:
+        self.session = session
+        self.table = table
+
+    async def answer_for(self, msg_id: str) -> StoredAnswer | None:
+        t = self.table
+        query = sa.select(t.c.apprec, t.c.accepted, t.c.stay_id, t.c.error_codes).where(
+            t.c.msg_id == msg_id
+        )
+        row = (await self.session.execute(query)).first()
+        return StoredAnswer(row.apprec, row.accepted, row.stay_id, row.error_codes) if row else None
+
+    async def stay_of(self, msg_ids: tuple[str, ...]) -> str | None:
+        """The stay an earlier message was linked to (ConversationRef of changes and cancellations)."""
+        if not msg_ids:
+            return None
+        t = self.table
+        query = sa.select(t.c.stay_id).where(t.c.msg_id.in_(msg_ids), t.c.stay_id.is_not(None))
+        return (await self.session.execute(query)).scalars().first()
+
+    async def add(self, **values: object) -> None:
+        await self.session.execute(sa.insert(self.table).values(**values))
+
+    async def for_stay(self, stay_id: str) -> list[sa.Row]:
+        t = self.table
+        query = (
+            sa.select(t.c.msg_id, t.c.msg_type, t.c.gen_date, t.c.received_at, t.c.accepted)
+            .where(t.c.stay_id == stay_id)
+            .order_by(t.c.received_at)
+        )
+        return list((await self.session.execute(query)).all())

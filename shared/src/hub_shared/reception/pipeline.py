@@ -1,0 +1,211 @@
+"""The reception pipeline shared by admission-notice and discharge-ready."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from lxml import etree
+from opentelemetry import trace
+from sqlalchemy.exc import IntegrityError
+
+from hub_shared.db.uow import UnitOfWork
+from hub_shared.elin.apprec import AppRecError, apprec_version_for, build_apprec
+from hub_shared.elin.checks import content_errors
+from hub_shared.elin.models import ElinMessage, MsgHeadInfo, Party
+from hub_shared.elin.reader import MessageRejected, read_message
+from hub_shared.reception.log import MessageLog, StoredAnswer
+from hub_shared.register import AddressRegister
+from hub_shared.timeutil import local_to_utc, oslo_now, utc_now
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer("hub_shared.reception")
+
+
+class ContentRejected(Exception):
+    """Raised by a service's applier when the message is valid ELIN but cannot be imported."""
+
+    def __init__(self, errors: Sequence[AppRecError]) -> None:
+        super().__init__(", ".join(e.code.value for e in errors))
+        self.errors = list(errors)
+
+
+# The service's part: apply one checked message inside the unit of work; returns the stay id.
+MessageApplier = Callable[[ElinMessage, UnitOfWork, datetime], Awaitable[str | None]]
+
+
+@dataclass(frozen=True)
+class Answer:
+    apprec: bytes
+    accepted: bool
+    error_codes: str
+    stay_id: str | None = None
+    duplicate: bool = False
+
+    @classmethod
+    def again(cls, stored: StoredAnswer) -> Answer:
+        """The answer a duplicate MsgId gets: exactly what the first one got."""
+        return cls(stored.apprec, stored.accepted, stored.error_codes, stored.stay_id, True)
+
+
+@dataclass
+class MessageReception:
+    schema: etree.XMLSchema | None
+    register: AddressRegister
+    supported_types: frozenset[str]
+    hub: Party
+    max_bytes: int = 2_000_000
+
+    async def receive(
+        self, body: bytes, uow_factory: Callable[[], UnitOfWork], apply: MessageApplier
+    ) -> Answer:
+        received_at = utc_now()
+        span = trace.get_current_span()
+        try:
+            msg = read_message(
+                body,
+                schema=self.schema,
+                supported_types=self.supported_types,
+                max_bytes=self.max_bytes,
+            )
+        except MessageRejected as rejected:
+            return await self._reject(
+                uow_factory,
+                body,
+                rejected.head,
+                rejected.errors,
+                rejected.content_version,
+                received_at,
+            )
+        span.set_attribute("hub.msg_type", msg.head.msg_type)
+        span.set_attribute("hub.msg_id", msg.head.msg_id)
+        version = msg.plo.version if msg.plo else None
+        async with uow_factory() as uow:
+            stored = await self._log(uow).answer_for(msg.head.msg_id)
+        if stored is not None:
+            span.set_attribute("hub.duplicate", True)
+            return Answer.again(stored)
+        errors = content_errors(msg, receiver_known=self.register.knows)
+        if errors:
+            return await self._reject(uow_factory, body, msg.head, errors, version, received_at)
+        return await self._accept(uow_factory, body, msg, apply, received_at)
+
+    async def _accept(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        body: bytes,
+        msg: ElinMessage,
+        apply: MessageApplier,
+        received_at: datetime,
+    ) -> Answer:
+        # A concurrent request may commit the same MsgId, or the same new stay, first: the
+        # loser's transaction fails on a unique key and is retried, and then finds the answer.
+        for _attempt in range(3):
+            try:
+                return await self._try_accept(uow_factory, body, msg, apply, received_at)
+            except IntegrityError:
+                async with uow_factory() as uow:
+                    stored = await self._log(uow).answer_for(msg.msg_id)
+                if stored is not None:
+                    return Answer.again(stored)
+        raise RuntimeError("message could not be stored after 3 attempts")
+
+    async def _try_accept(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        body: bytes,
+        msg: ElinMessage,
+        apply: MessageApplier,
+        received_at: datetime,
+    ) -> Answer:
+        version = msg.plo.version if msg.plo else None
+        async with uow_factory() as uow:
+            try:
+                stay_id = await apply(msg, uow, received_at)
+            except ContentRejected as rejected:
+                await uow.rollback()
+                return await self._reject(
+                    uow_factory, body, msg.head, rejected.errors, version, received_at
+                )
+            if stay_id:
+                trace.get_current_span().set_attribute("hub.stay_id", stay_id)
+            apprec = self._apprec(msg.head, [], version)
+            await self._store(uow, body, msg.head, apprec, [], stay_id, received_at)
+            await uow.commit()
+        return Answer(apprec, True, "", stay_id)
+
+    async def _reject(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        body: bytes,
+        head: MsgHeadInfo | None,
+        errors: Sequence[AppRecError],
+        content_version: str | None,
+        received_at: datetime,
+    ) -> Answer:
+        codes = ",".join(e.code.value for e in errors)
+        trace.get_current_span().set_attribute("hub.apprec_errors", codes)
+        log.info("message rejected: %s", codes)
+        apprec = self._apprec(head, errors, content_version)
+        if head is None or not head.msg_id:
+            return Answer(apprec, False, codes)
+        async with uow_factory() as uow:
+            stored = await self._log(uow).answer_for(head.msg_id)
+            if stored is not None:
+                return Answer.again(stored)
+            try:
+                await self._store(uow, body, head, apprec, errors, None, received_at)
+                await uow.commit()
+            except IntegrityError:
+                await uow.rollback()
+                stored = await self._log(uow).answer_for(head.msg_id)
+                assert stored is not None
+                return Answer.again(stored)
+        return Answer(apprec, False, codes)
+
+    def _apprec(
+        self, head: MsgHeadInfo | None, errors: Sequence[AppRecError], content_version: str | None
+    ) -> bytes:
+        return build_apprec(
+            original=head,
+            errors=errors,
+            version=apprec_version_for(content_version),
+            apprec_id=uuid.uuid4(),
+            gen_date=oslo_now(),
+            hub=self.hub,
+        )
+
+    async def _store(
+        self,
+        uow: UnitOfWork,
+        body: bytes,
+        head: MsgHeadInfo,
+        apprec: bytes,
+        errors: Sequence[AppRecError],
+        stay_id: str | None,
+        received_at: datetime,
+    ) -> None:
+        await self._log(uow).add(
+            msg_id=head.msg_id,
+            msg_type=head.msg_type,
+            sender_her=head.sender.her_id if head.sender else None,
+            gen_date=local_to_utc(head.gen_date) if head.gen_date else None,
+            received_at=received_at,
+            accepted=not errors,
+            error_codes=",".join(e.code.value for e in errors),
+            apprec_id=_apprec_id(apprec),
+            apprec=apprec,
+            stay_id=stay_id,
+            body=body,
+        )
+
+    def _log(self, uow: UnitOfWork) -> MessageLog:
+        return MessageLog(uow.session, uow.message_log)
+
+
+def _apprec_id(apprec: bytes) -> str:
+    root = etree.fromstring(apprec)
+    return (root.findtext("{*}Id") or "")[:36]

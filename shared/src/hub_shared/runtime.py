@@ -1,0 +1,103 @@
+"""What runs beside a service's HTTP app: the outbox relay and its event consumers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from hub_shared.consumer import EventHandler, IdempotentConsumer
+from hub_shared.db import make_engine, make_sessionmaker
+from hub_shared.db.uow import UnitOfWork
+from hub_shared.outbox import OutboxRelay, OutboxSignal
+from hub_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceRuntime:
+    """A service's database, outbox relay and consumers, started and stopped together."""
+
+    settings: ServiceSettings
+    outbox_table: sa.Table
+    engine: AsyncEngine = field(init=False)
+    sessionmaker: async_sessionmaker = field(init=False)
+    signal: OutboxSignal = field(default_factory=OutboxSignal)
+    relay: OutboxRelay = field(init=False)
+    consumers: list[IdempotentConsumer] = field(default_factory=list)
+    run_background: bool = True
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: list[asyncio.Task] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.engine = make_engine(self.settings.resolved_database_url())
+        self.sessionmaker = make_sessionmaker(self.engine)
+        self.relay = OutboxRelay(
+            self.engine,
+            self.outbox_table,
+            self.settings.kafka,
+            signal=self.signal,
+            poll_seconds=self.settings.relay_poll_seconds,
+        )
+
+    def uow(self, *, source: str, message_log: sa.Table | None = None) -> UnitOfWork:
+        """A unit of work on this service's database whose events wake the relay."""
+        return UnitOfWork(
+            self.sessionmaker,
+            self.outbox_table,
+            source=source,
+            signal=self.signal,
+            message_log=message_log,
+        )
+
+    def add_consumer(
+        self,
+        *,
+        name: str,
+        topics: tuple[str, ...],
+        handler: EventHandler,
+        processed: sa.Table,
+        source: str,
+    ) -> IdempotentConsumer:
+        """Subscribe a handler (in consumer group `name`); it runs when the runtime starts."""
+        consumer = IdempotentConsumer(
+            name=name,
+            topics=topics,
+            handler=handler,
+            uow_factory=lambda: self.uow(source=source),
+            processed=processed,
+            kafka=self.settings.kafka,
+        )
+        self.consumers.append(consumer)
+        return consumer
+
+    async def start(self) -> None:
+        if not self.run_background:
+            return
+        self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name="outbox-relay"))
+        for consumer in self.consumers:
+            self._tasks.append(asyncio.create_task(consumer.run(self._stop), name=consumer.name))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        await self.engine.dispose()
+
+    async def database_ok(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+            return True
+        except Exception:
+            log.warning("database check failed", exc_info=True)
+            return False

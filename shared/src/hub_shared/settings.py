@@ -1,0 +1,59 @@
+"""Settings every service shares. Every knob is an environment variable (prefix HUB_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hub_shared.paths import repo_root, var_dir
+
+DEV_STAY_SECRET = "embedded-default-stay-secret-change-me"  # noqa: S105 - documented dev default
+
+
+class KafkaSettings(BaseSettings):
+    """Kafka client settings. Defaults suit Apache Kafka; `make run` shortens the group timings for Tansu."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_KAFKA_", extra="ignore")
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    partitions: int = 3
+    session_timeout_ms: int = 10_000
+    heartbeat_interval_ms: int = 3_000
+    rebalance_timeout_ms: int = 30_000
+    request_timeout_ms: int = 10_000
+    # Tansu rejects InitProducerId, so idempotence is a setting, not a code path.
+    enable_idempotence: bool = False
+    consumer_max_attempts: int = 3
+
+
+class ServiceSettings(BaseSettings):
+    """Settings of one service process; subclasses set the service's own defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore")
+
+    service_name: str = "hub"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str = ""
+    register_file: Path = Field(
+        default_factory=lambda: repo_root() / "config" / "address-register.toml"
+    )
+    stay_secret: SecretStr = SecretStr(DEV_STAY_SECRET)
+    max_body_bytes: int = 2_000_000
+    trace_dir: Path | None = Field(default_factory=lambda: var_dir() / "traces")
+    log_level: str = "INFO"
+    relay_poll_seconds: float = 0.5
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+
+    @field_validator("trace_dir", mode="before")
+    @classmethod
+    def _empty_means_off(cls, value: object) -> object:
+        return None if value == "" else value
+
+    def resolved_database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file of this service under var/."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{var_dir() / (self.service_name + '.db')}"
