@@ -1,0 +1,1 @@
+"""Package data: the rate table and the agreement profiles (TOML, edited by operators)."""
