@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(shell command -v $(PYTHON))
 VENV_STAMP := .venv/.synced
 
-.PHONY: run test lint format bench install clean
+.PHONY: run test lint format bench install clean traces events asyncapi
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -34,3 +34,12 @@ lint: $(VENV_STAMP)
 
 clean:
 	rm -rf var .pytest_cache
+
+traces: $(VENV_STAMP)
+	.venv/bin/python -m hub_shared.tools.traces $(ARGS)
+
+events: $(VENV_STAMP)
+	.venv/bin/python -m hub_shared.tools.events $(ARGS)
+
+asyncapi: $(VENV_STAMP)
+	.venv/bin/python -m hub_shared.tools.asyncapi

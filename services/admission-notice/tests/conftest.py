@@ -6,10 +6,11 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+from asgi_lifespan import LifespanManager
+
 from admission_notice.adapters import orm
 from admission_notice.entrypoints.api import create_app
 from admission_notice.settings import Settings
-from asgi_lifespan import LifespanManager
 from hub_shared.db import make_engine
 from hub_shared.events.envelope import Envelope
 from hub_shared.settings import KafkaSettings

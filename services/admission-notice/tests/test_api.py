@@ -8,11 +8,12 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from lxml import etree
+
 from hub_shared.elin.models import Address
 from hub_shared.testing.http import apprec_of, status_and_errors
 from hub_shared.testing.http import post_xml as post
 from hub_shared.testing.messages import ALVDAL, ST_OLAV, log_innlagt, patient
-from lxml import etree
 
 ADMITTED = datetime(2024, 4, 2, 10, 0)
 

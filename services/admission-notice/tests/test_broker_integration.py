@@ -11,10 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from admission_notice.entrypoints.api import create_app
-from admission_notice.settings import Settings
 from aiokafka import AIOKafkaConsumer
 from asgi_lifespan import LifespanManager
+
+from admission_notice.entrypoints.api import create_app
+from admission_notice.settings import Settings
 from hub_shared import broker
 from hub_shared.elin.models import PatientIdentity
 from hub_shared.settings import KafkaSettings

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from hub_shared.testing.http import post_xml
-from hub_shared.testing.messages import log_innlagt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from hub_shared.testing.http import post_xml
+from hub_shared.testing.messages import log_innlagt
 
 VALID = log_innlagt(
     admitted_at=datetime(2024, 4, 2, 10, 0), msg_id="6f1c2a52-9d7e-4b53-9a43-2f0d1c9b7e11"

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+
 from hub_shared.elin.builder import build_dialog_message, build_plo_message
 from hub_shared.elin.models import (
     Address,

@@ -9,6 +9,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from lxml import etree
+
 from hub_shared.elin.apprec import (
     UNKNOWN_MSG_TYPE,
     UNKNOWN_PARTY_NAME,
@@ -18,7 +20,6 @@ from hub_shared.elin.apprec import (
 from hub_shared.elin.codes import NS_APPREC_10, NS_APPREC_11, AppRecErrorCode
 from hub_shared.elin.models import AppRecError, MsgHeadInfo, Party
 from hub_shared.elin.reader import MessageRejected, parse_apprec, read_message
-from lxml import etree
 
 HUB = Party(
     her_id="8100001", name="Utskrivningshub", service_her_id="8100002", service_name="Mottak"

@@ -8,11 +8,12 @@ from datetime import date, datetime
 from types import SimpleNamespace
 
 import pytest
+from lxml import etree
+
 from hub_shared.elin.builder import build_plo_message
 from hub_shared.elin.codes import PLO_NAMESPACES, DialogTheme
 from hub_shared.elin.models import Address, CodedValue, ConversationRef, PatientIdentity, TimedEvent
 from hub_shared.elin.reader import read_message
-from lxml import etree
 
 PLO_TYPES = ["LOG_INNLAGT", "LOG_UTSKRIVNINGSKLAR", "LOG_AVMELDING", "LOG_UTSKREVET", "LOG_DOD"]
 BODIES = {

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 import pytest
+from lxml import etree
+
 from hub_shared.elin.checks import content_errors
 from hub_shared.elin.models import ElinMessage, MsgHeadInfo, Party, PatientIdentity
 from hub_shared.elin.reader import read_message
-from lxml import etree
 
 PATIENT = PatientIdentity(id="15076500565", id_type="FNR", family_name="Gundersen")
 RECEIVER = Party(her_id="99387", name="Alvdal", service_her_id="5078", service_name="Sykepleie")

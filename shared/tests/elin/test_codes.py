@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from hub_shared.elin.codes import (
     APPREC_ERROR_TEXTS,
     DESTINATION_TEXTS,

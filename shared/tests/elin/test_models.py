@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from pydantic import ValidationError
+
 from hub_shared.elin.models import (
     Address,
     DialogContent,
@@ -17,7 +19,6 @@ from hub_shared.elin.models import (
     parse_datetime,
     parse_ts,
 )
-from pydantic import ValidationError
 
 PATIENT = PatientIdentity(
     id="15076500565",

@@ -8,11 +8,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from hub_shared.elin.codes import NS_MSGHEAD, AppRecErrorCode
-from hub_shared.elin.reader import MessageRejected, read_message
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+
+from hub_shared.elin.codes import NS_MSGHEAD, AppRecErrorCode
+from hub_shared.elin.reader import MessageRejected, read_message
 
 PROPERTY = settings(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

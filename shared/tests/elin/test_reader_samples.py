@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
+
 from hub_shared.elin.checks import content_errors
 from hub_shared.elin.models import CodedValue, ElinMessage, Party
 from hub_shared.elin.reader import read_message
-from lxml import etree
 
 TYPES = frozenset(
     {"LOG_INNLAGT", "LOG_UTSKRIVNINGSKLAR", "LOG_AVMELDING", "LOG_UTSKREVET", "DIALOG_HELSEFAGLIG"}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from hub_shared.elin.safe_xml import XmlRejected, parse_xml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from hub_shared.elin.safe_xml import XmlRejected, parse_xml
 
 
 def _refused(data: bytes, **kw: int) -> XmlRejected:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hub_shared.elin.schema import ENV_VAR, default_schema_path, load_schema
 from lxml import etree
+
+from hub_shared.elin.schema import ENV_VAR, default_schema_path, load_schema
 
 
 def test_default_path_is_next_to_the_repo(

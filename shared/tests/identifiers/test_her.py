@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from hub_shared.identifiers.her import is_her_id
 
 

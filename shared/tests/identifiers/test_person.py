@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
 from hub_shared.identifiers.person import (
     PersonIdKind,
     check_digits,
@@ -10,8 +13,6 @@ from hub_shared.identifiers.person import (
     is_valid_person_id,
     mask,
 )
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
 
 PROPERTY = settings(max_examples=200, deadline=None)
 

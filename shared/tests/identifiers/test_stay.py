@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+
 from hub_shared.identifiers.stay import stay_id
 
 SECRET = b"0123456789abcdef-test-secret"

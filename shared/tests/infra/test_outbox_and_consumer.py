@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
 from hub_shared import broker
 from hub_shared.consumer import IdempotentConsumer
 from hub_shared.db import add_infrastructure_tables, make_engine, make_sessionmaker

@@ -4,8 +4,9 @@ Revision ID: 0001
 Revises:
 """
 
-from admission_notice.adapters.orm import stay_columns
 from alembic import op
+
+from admission_notice.adapters.orm import stay_columns
 from hub_shared.db import create_infrastructure_tables, create_message_log_table
 
 revision = "0001"

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from admission_notice.adapters.elin_mapping import NoAdmissionTime, to_event, to_notice
+from admission_notice.adapters.repository import StayRepository
+from admission_notice.domain import AdmissionNotice, Change, Stay, apply_notice
 from hub_shared.db.uow import UnitOfWork
 from hub_shared.elin.apprec import AppRecError
 from hub_shared.elin.codes import AppRecErrorCode
@@ -12,10 +15,6 @@ from hub_shared.elin.models import ElinMessage
 from hub_shared.identifiers.stay import stay_id as derive_stay_id
 from hub_shared.reception import ContentRejected, MessageLog
 from hub_shared.register import AddressRegister
-
-from admission_notice.adapters.elin_mapping import NoAdmissionTime, to_event, to_notice
-from admission_notice.adapters.repository import StayRepository
-from admission_notice.domain import AdmissionNotice, Change, Stay, apply_notice
 
 SUPPORTED_TYPES = frozenset({"LOG_INNLAGT"})
 

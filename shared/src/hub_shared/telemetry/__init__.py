@@ -10,6 +10,13 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_ON,
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+)
 
 from hub_shared.telemetry.files import JsonLinesSpanExporter
 from hub_shared.telemetry.redact import RedactingFilter, redact
@@ -26,12 +33,45 @@ def setup_tracing(
     global _configured
     if _configured is not None:
         return _configured
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": service_name}), sampler=WorkOnlySampler()
+    )
     for chosen in _exporters(service_name, trace_dir, exporter):
         provider.add_span_processor(BatchSpanProcessor(chosen, schedule_delay_millis=500))
     trace.set_tracer_provider(provider)
     _configured = provider
     return provider
+
+
+class WorkOnlySampler(Sampler):
+    """Keeps every trace that starts with real work; drops parentless client spans.
+
+    The outbox relay and health checks query the database several times a second; as root spans
+    those queries would bury the journeys of messages. Within a trace, everything is kept.
+    """
+
+    def __init__(self) -> None:
+        self._inner = ParentBased(ALWAYS_ON)
+
+    def should_sample(  # type: ignore[no-untyped-def]
+        self,
+        parent_context,
+        trace_id,
+        name,
+        kind=None,
+        attributes=None,
+        links=None,
+        trace_state=None,
+    ) -> SamplingResult:
+        parent = trace.get_current_span(parent_context).get_span_context()
+        if not parent.is_valid and kind == trace.SpanKind.CLIENT:
+            return SamplingResult(Decision.DROP)
+        return self._inner.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        return "WorkOnlySampler"
 
 
 def _exporters(
@@ -57,3 +97,9 @@ def setup_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # These log SQL parameters (patient data) at DEBUG; they stay quiet even in a debug session.
+    for noisy in _PARAMETER_LOGGERS:
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+_PARAMETER_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "asyncpg", "aiokafka")

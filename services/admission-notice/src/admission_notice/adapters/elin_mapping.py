@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from admission_notice.domain import AdmissionNotice, DispatchStatus, Outcome, StayKey
 from hub_shared.elin.codes import EventCode
 from hub_shared.elin.models import ElinMessage, Party
 from hub_shared.events.admission import (
@@ -16,8 +17,6 @@ from hub_shared.events.admission import (
 )
 from hub_shared.register import AddressRegister
 from hub_shared.timeutil import local_to_utc
-
-from admission_notice.domain import AdmissionNotice, DispatchStatus, Outcome, StayKey
 
 
 class NoAdmissionTime(ValueError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+
 from hub_shared.db import add_infrastructure_tables, add_message_log_table
 
 metadata = sa.MetaData()

@@ -7,6 +7,12 @@ from datetime import datetime
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
+from pydantic import BaseModel
+
+from admission_notice.adapters import orm
+from admission_notice.adapters.repository import StayRepository
+from admission_notice.service import SUPPORTED_TYPES, AdmissionApplier
+from admission_notice.settings import Settings
 from hub_shared.db.uow import UnitOfWork
 from hub_shared.elin.models import Party
 from hub_shared.elin.schema import load_schema
@@ -15,12 +21,6 @@ from hub_shared.identifiers.person import mask
 from hub_shared.reception import MessageLog, MessageReception
 from hub_shared.register import load_register
 from hub_shared.runtime import ServiceRuntime
-from pydantic import BaseModel
-
-from admission_notice.adapters import orm
-from admission_notice.adapters.repository import StayRepository
-from admission_notice.service import SUPPORTED_TYPES, AdmissionApplier
-from admission_notice.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 SOURCE = "/hub/admission-notice"

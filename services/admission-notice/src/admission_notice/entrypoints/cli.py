@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from hub_shared.http.cli import run_cli
-
 from admission_notice.entrypoints.api import MIGRATIONS, create_app
 from admission_notice.settings import Settings
+from hub_shared.http.cli import run_cli
 
 
 def main(argv: list[str] | None = None) -> None:
