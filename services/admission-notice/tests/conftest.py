@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -14,6 +15,7 @@ from admission_notice.settings import Settings
 from hub_shared.db import make_engine
 from hub_shared.events.envelope import Envelope
 from hub_shared.settings import KafkaSettings
+from hub_shared.testing.http import bearer
 
 
 @pytest.fixture
@@ -26,13 +28,30 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     )
 
 
-@pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+@asynccontextmanager
+async def running_app(
+    settings: Settings, headers: dict[str, str]
+) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings, background=False)
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://hub") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://hub", headers=headers
+        ) as http:
             yield http
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    # St. Olavs' own token: the sender of the test messages (hub_shared.testing.messages).
+    async with running_app(settings, bearer("59")) as http:
+        yield http
+
+
+@pytest.fixture
+def app_with():
+    """Start another app of this service with other settings or headers."""
+    return running_app
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from admission_notice.settings import Settings
 from hub_shared import broker
 from hub_shared.elin.models import PatientIdentity
 from hub_shared.settings import KafkaSettings
-from hub_shared.testing.http import apprec_of, post_xml, status_and_errors
+from hub_shared.testing.http import apprec_of, bearer, post_xml, status_and_errors
 from hub_shared.testing.messages import log_innlagt, patient, random_person_number
 
 pytestmark = pytest.mark.broker
@@ -47,7 +47,9 @@ async def _client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://hub") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://hub", headers=bearer("59")
+        ) as http:
             yield http
 
 

@@ -41,6 +41,8 @@ class ServiceSettings(BaseSettings):
         default_factory=lambda: repo_root() / "config" / "address-register.toml"
     )
     stay_secret: SecretStr = SecretStr(DEV_STAY_SECRET)
+    # Accepted for every party, and only on the embedded default (SQLite). See hub_shared.auth.
+    dev_token: SecretStr | None = None
     max_body_bytes: int = 2_000_000
     trace_dir: Path | None = Field(default_factory=lambda: var_dir() / "traces")
     log_level: str = "INFO"
@@ -51,6 +53,10 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _empty_means_off(cls, value: object) -> object:
         return None if value == "" else value
+
+    def check_dev_token_allowed(self) -> None:
+        if self.dev_token is not None and not self.resolved_database_url().startswith("sqlite"):
+            raise RuntimeError("HUB_DEV_TOKEN is only for the embedded default (SQLite); unset it")
 
     def resolved_database_url(self) -> str:
         """The configured URL, or the embedded SQLite file of this service under var/."""

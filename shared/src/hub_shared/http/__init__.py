@@ -3,5 +3,13 @@
 from hub_shared.http.app import ServiceState, create_service_app
 from hub_shared.http.elin import elin_router
 from hub_shared.http.problems import problem
+from hub_shared.http.security import CurrentCaller, current_caller
 
-__all__ = ["ServiceState", "create_service_app", "elin_router", "problem"]
+__all__ = [
+    "CurrentCaller",
+    "ServiceState",
+    "create_service_app",
+    "current_caller",
+    "elin_router",
+    "problem",
+]

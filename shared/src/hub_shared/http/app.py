@@ -14,8 +14,11 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from sqlalchemy.exc import DBAPIError
 
+from hub_shared.auth import Authenticator
 from hub_shared.db.migrations import upgrade
 from hub_shared.http.problems import problem
+from hub_shared.http.security import Unauthorized, unauthorized_response
+from hub_shared.register import AddressRegister, load_register
 from hub_shared.runtime import ServiceRuntime
 from hub_shared.settings import ServiceSettings
 from hub_shared.telemetry import setup_logging, setup_tracing
@@ -29,6 +32,8 @@ class ServiceState:
 
     settings: ServiceSettings
     runtime: ServiceRuntime
+    register: AddressRegister
+    authenticator: Authenticator
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -45,11 +50,14 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         setup_logging(settings.log_level)
         setup_tracing(settings.service_name, trace_dir=settings.trace_dir)
+        settings.check_dev_token_allowed()
         if migrate:
             upgrade(migrations_dir, settings.resolved_database_url())
+        register = load_register(settings.register_file)
+        dev_token = settings.dev_token.get_secret_value() if settings.dev_token else None
         runtime = build_runtime(settings)
         SQLAlchemyInstrumentor().instrument(engine=runtime.engine.sync_engine)
-        state = ServiceState(settings, runtime)
+        state = ServiceState(settings, runtime, register, Authenticator(register, dev_token))
         if on_start is not None:
             on_start(state)
         app.state.hub = state
@@ -61,6 +69,7 @@ def create_service_app(
             await runtime.stop()
 
     app = FastAPI(title=title, lifespan=lifespan)
+    app.add_exception_handler(Unauthorized, unauthorized_response)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="health")
 
     @app.exception_handler(DBAPIError)

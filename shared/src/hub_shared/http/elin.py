@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from opentelemetry import trace
 
 from hub_shared.http.problems import problem
+from hub_shared.http.security import CurrentCaller
 from hub_shared.reception import MessageApplier, MessageReception
 
 XML_TYPES = ("application/xml", "text/xml")
@@ -51,13 +52,16 @@ def elin_router(
         response_class=Response,
         responses={
             200: {"content": {"application/xml": {}}, "description": "The AppRec (OK or Avvist)"},
+            401: {"description": "No valid bearer token"},
             413: {"description": "Body larger than the limit"},
             415: {"description": "Not an XML media type"},
             503: {"description": "Database unavailable: retry later"},
         },
     )
-    async def post_message(request: Request) -> Response:
-        """Take one ELIN message (MsgHead with its content) and answer with its AppRec."""
+    async def post_message(request: Request, caller: CurrentCaller) -> Response:
+        """Take one ELIN message (MsgHead with its content) and answer with its AppRec.
+
+        The MsgHead sender must be the authenticated party; otherwise the AppRec says so."""
         if not is_xml_media_type(request.headers.get("content-type")):
             return problem(415, "Unsupported Media Type", "Send the message as application/xml.")
         receiver = reception(request)
@@ -67,7 +71,7 @@ def elin_router(
             return problem(
                 413, "Content Too Large", f"The limit is {receiver.max_bytes} bytes per message."
             )
-        answer = await receiver.receive(body, uow_factory(request), applier(request))
+        answer = await receiver.receive(body, uow_factory(request), applier(request), caller)
         headers = {"X-AppRec-Status": "OK" if answer.accepted else "AVVIST"}
         if answer.error_codes:
             headers["X-AppRec-Errors"] = answer.error_codes

@@ -12,9 +12,11 @@ from lxml import etree
 from opentelemetry import trace
 from sqlalchemy.exc import IntegrityError
 
+from hub_shared.auth import Caller
 from hub_shared.db.uow import UnitOfWork
 from hub_shared.elin.apprec import AppRecError, apprec_version_for, build_apprec
 from hub_shared.elin.checks import content_errors
+from hub_shared.elin.codes import AppRecErrorCode
 from hub_shared.elin.models import ElinMessage, MsgHeadInfo, Party
 from hub_shared.elin.reader import MessageRejected, read_message
 from hub_shared.reception.log import MessageLog, StoredAnswer
@@ -23,6 +25,12 @@ from hub_shared.timeutil import local_to_utc, oslo_now, utc_now
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("hub_shared.reception")
+
+
+SENDER_NOT_CALLER = (
+    "Avsender i MsgHead er ikke den autentiserte parten / the MsgHead sender is not the "
+    "authenticated party"
+)
 
 
 class ContentRejected(Exception):
@@ -60,7 +68,11 @@ class MessageReception:
     max_bytes: int = 2_000_000
 
     async def receive(
-        self, body: bytes, uow_factory: Callable[[], UnitOfWork], apply: MessageApplier
+        self,
+        body: bytes,
+        uow_factory: Callable[[], UnitOfWork],
+        apply: MessageApplier,
+        caller: Caller,
     ) -> Answer:
         received_at = utc_now()
         span = trace.get_current_span()
@@ -83,6 +95,11 @@ class MessageReception:
         span.set_attribute("hub.msg_type", msg.head.msg_type)
         span.set_attribute("hub.msg_id", msg.head.msg_id)
         version = msg.plo.version if msg.plo else None
+        sender = msg.head.sender
+        if not caller.acts_for(sender.her_id, sender.service_her_id):
+            # Not stored under this MsgId: it may be another party's, and must not shadow it.
+            errors = [AppRecError(AppRecErrorCode.X99, SENDER_NOT_CALLER)]
+            return Answer(self._apprec(msg.head, errors, version), False, "X99")
         async with uow_factory() as uow:
             stored = await self._log(uow).answer_for(msg.head.msg_id)
         if stored is not None:

@@ -7,6 +7,7 @@ from lxml import etree
 
 
 async def post_xml(client: httpx.AsyncClient, body: bytes, **headers: str) -> httpx.Response:
+    """POST to /elin/messages; the client's own headers (its token) apply unless overridden."""
     return await client.post(
         "/elin/messages", content=body, headers={"content-type": "application/xml", **headers}
     )
@@ -23,3 +24,17 @@ def status_and_errors(root: etree._Element) -> tuple[str, list[str]]:
     status = root.find("{*}Status")
     assert status is not None
     return status.get("V") or "", [e.get("V") or "" for e in root.findall("{*}Error")]
+
+
+# The embedded default's documented development credentials (config/address-register.toml).
+DEV_TOKENS = {
+    "59": "dev-st-olav",
+    "800200": "dev-testsykehuset",
+    "99387": "dev-alvdal",
+    "800400": "dev-testkommune-nord",
+}
+
+
+def bearer(her_id: str) -> dict[str, str]:
+    """The Authorization header of a party of the development register."""
+    return {"authorization": f"Bearer {DEV_TOKENS[her_id]}"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from hub_shared.audit import add_audit_table
 from hub_shared.db import add_infrastructure_tables, add_message_log_table
 
 metadata = sa.MetaData()
@@ -32,3 +33,4 @@ def stay_columns() -> list[sa.Column]:
 received_messages = add_message_log_table(metadata)
 stays = sa.Table("stays", metadata, *stay_columns())
 outbox, processed_events = add_infrastructure_tables(metadata)
+audit_log = add_audit_table(metadata)

@@ -13,13 +13,13 @@ from admission_notice.adapters import orm
 from admission_notice.adapters.repository import StayRepository
 from admission_notice.service import SUPPORTED_TYPES, AdmissionApplier
 from admission_notice.settings import Settings
+from hub_shared.audit import record_access
 from hub_shared.db.uow import UnitOfWork
 from hub_shared.elin.models import Party
 from hub_shared.elin.schema import load_schema
-from hub_shared.http import ServiceState, create_service_app, elin_router
+from hub_shared.http import CurrentCaller, ServiceState, create_service_app, elin_router
 from hub_shared.identifiers.person import mask
 from hub_shared.reception import MessageLog, MessageReception
-from hub_shared.register import load_register
 from hub_shared.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
@@ -57,8 +57,7 @@ def build_runtime(settings: Settings) -> ServiceRuntime:
 
 
 def _on_start(state: ServiceState) -> None:
-    settings = state.settings
-    register = load_register(settings.register_file)
+    settings, register = state.settings, state.register
     state.extras["reception"] = MessageReception(
         schema=load_schema(),
         register=register,
@@ -104,13 +103,18 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     )
 
     @app.get("/stays/{stay_id}", response_model=StayView, tags=["stays"])
-    async def get_stay(stay_id: str, request: Request) -> StayView:
-        """One stay as the hospital announced it, with the messages behind it."""
+    async def get_stay(stay_id: str, request: Request, caller: CurrentCaller) -> StayView:
+        """One stay as the hospital announced it, with the messages behind it.
+
+        Only the hospital and the municipality of the stay see it (others get 404), and every
+        view is written to the audit log."""
         async with uow_factory(request)() as uow:
             stay = await StayRepository(uow.session).get(stay_id)
-            if stay is None:
+            if stay is None or not caller.acts_for(stay.key.hospital_her, stay.municipality_her):
                 raise HTTPException(404, "No such stay")
             messages = await MessageLog(uow.session, orm.received_messages).for_stay(stay_id)
+            await record_access(uow.session, orm.audit_log, caller, "view stay", stay_id=stay_id)
+            await uow.commit()
         return StayView(
             stay_id=stay.stay_id,
             status=stay.status.value,
