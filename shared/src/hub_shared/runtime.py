@@ -93,6 +93,20 @@ class ServiceRuntime:
         self._tasks.clear()
         await self.engine.dispose()
 
+    async def broker_ok(self, timeout: float = 1.0) -> bool:
+        """Whether a bootstrap broker accepts a connection (the relay's state says the rest)."""
+        for server in self.settings.kafka.bootstrap_servers.split(","):
+            host, _, port = server.strip().rpartition(":")
+            try:
+                _reader, writer = await asyncio.wait_for(
+                    asyncio.open_connection(host, int(port)), timeout
+                )
+            except (OSError, TimeoutError, ValueError):
+                continue
+            writer.close()
+            return True
+        return False
+
     async def database_ok(self) -> bool:
         try:
             async with self.engine.connect() as conn:

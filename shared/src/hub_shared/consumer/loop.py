@@ -24,6 +24,7 @@ from hub_shared.db.uow import UnitOfWork
 from hub_shared.events import topics as topic_names
 from hub_shared.events.envelope import Envelope
 from hub_shared.kafka import make_consumer, make_producer
+from hub_shared.metrics import CONSUMER_LAG, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
 from hub_shared.settings import KafkaSettings
 from hub_shared.telemetry.redact import redact
 
@@ -98,6 +99,14 @@ class IdempotentConsumer:
                 for record in records:
                     await self.handle_record(record)
                 await self.consumer.commit({tp: records[-1].offset + 1})
+                self._report_lag(tp, records[-1].offset + 1)
+
+    def _report_lag(self, tp: TopicPartition, committed: int) -> None:
+        assert self.consumer is not None
+        highwater = self.consumer.highwater(tp)
+        if highwater is not None:  # Tansu's high watermark is unreliable (ARCHITECTURE.md)
+            lag = max(0, highwater - committed)
+            CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(lag)
 
     async def handle_record(self, record: ConsumerRecord) -> None:
         """Apply one record exactly once, or dead-letter it after bounded tries."""
@@ -107,6 +116,7 @@ class IdempotentConsumer:
             try:
                 await self._apply(record)
                 self.handled += 1
+                EVENTS_CONSUMED.labels(self.name, record.topic).inc()
                 return
             except asyncio.CancelledError:
                 raise
@@ -174,6 +184,7 @@ class IdempotentConsumer:
             topic_names.dlq(record.topic), value=record.value, key=record.key, headers=headers
         )
         self.dead_lettered += 1
+        EVENTS_DEAD_LETTERED.labels(self.name, record.topic).inc()
 
     async def _close(self) -> None:
         consumer, self.consumer = self.consumer, None

@@ -9,15 +9,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import DBAPIError
 
 from hub_shared.auth import Authenticator
 from hub_shared.db.migrations import upgrade
 from hub_shared.http.problems import problem
 from hub_shared.http.security import Unauthorized, unauthorized_response
+from hub_shared.metrics import REGISTRY
 from hub_shared.register import AddressRegister, load_register
 from hub_shared.runtime import ServiceRuntime
 from hub_shared.settings import ServiceSettings
@@ -70,26 +73,38 @@ def create_service_app(
 
     app = FastAPI(title=title, lifespan=lifespan)
     app.add_exception_handler(Unauthorized, unauthorized_response)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="health")
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="health,metrics")
 
     @app.exception_handler(DBAPIError)
     async def database_unavailable(_request: Request, exc: DBAPIError) -> Any:
         log.error("database error: %s", type(exc.orig).__name__)
         return problem(503, "Service Unavailable", "The database is not reachable; retry later.")
 
+    @app.get("/health/live", tags=["operations"])
+    async def live() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
     @app.get("/health", tags=["operations"])
-    async def health(request: Request) -> dict[str, Any]:
-        """Liveness and readiness: the database answers, and how the outbox relay is doing."""
+    @app.get("/health/ready", tags=["operations"])
+    async def ready(request: Request) -> JSONResponse:
+        """Readiness: the database answers and the broker is reachable; 503 otherwise."""
         runtime: ServiceRuntime = request.app.state.hub.runtime
         database = await runtime.database_ok()
+        broker = await runtime.broker_ok()
         backlog = await runtime.relay.backlog() if database else None
-        broker = runtime.relay.last_error is None
-        return {
+        body = {
             "status": "ok" if database and broker else "degraded",
             "service": settings.service_name,
             "database": database,
             "broker": broker,
             "outbox_backlog": backlog,
         }
+        return JSONResponse(body, status_code=200 if database and broker else 503)
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=False)
+    async def metrics() -> Response:
+        """Prometheus metrics (no personal data in any label)."""
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     return app

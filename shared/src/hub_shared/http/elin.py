@@ -8,9 +8,11 @@ from collections.abc import Callable
 from fastapi import APIRouter, Request, Response
 from opentelemetry import trace
 
+from hub_shared.elin.codes import MESSAGE_TYPE_TEXTS
 from hub_shared.http.problems import problem
 from hub_shared.http.security import CurrentCaller
-from hub_shared.reception import MessageApplier, MessageReception
+from hub_shared.metrics import ELIN_MESSAGES, ELIN_SECONDS
+from hub_shared.reception import Answer, MessageApplier, MessageReception
 
 XML_TYPES = ("application/xml", "text/xml")
 APPREC_MEDIA_TYPE = "application/xml; charset=utf-8"
@@ -38,6 +40,13 @@ async def read_limited(request: Request, limit: int) -> bytes:
             raise BodyTooLarge
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _count(answer: Answer) -> None:
+    # Label values come from fixed lists only, so hostile input cannot grow the label set.
+    msg_type = answer.msg_type if answer.msg_type in MESSAGE_TYPE_TEXTS else "other"
+    status = "OK" if answer.accepted else "AVVIST"
+    ELIN_MESSAGES.labels(msg_type, status, answer.error_codes[:40]).inc()
 
 
 def elin_router(
@@ -71,7 +80,9 @@ def elin_router(
             return problem(
                 413, "Content Too Large", f"The limit is {receiver.max_bytes} bytes per message."
             )
-        answer = await receiver.receive(body, uow_factory(request), applier(request), caller)
+        with ELIN_SECONDS.time():
+            answer = await receiver.receive(body, uow_factory(request), applier(request), caller)
+        _count(answer)
         headers = {"X-AppRec-Status": "OK" if answer.accepted else "AVVIST"}
         if answer.error_codes:
             headers["X-AppRec-Errors"] = answer.error_codes

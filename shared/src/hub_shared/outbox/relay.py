@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub_shared.events import topics
 from hub_shared.kafka import ensure_topics, make_producer
+from hub_shared.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
 from hub_shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -95,12 +96,16 @@ class OutboxRelay:
         await asyncio.gather(*futures)
         await self._mark_sent([row.seq for row in rows])
         self.published += len(rows)
+        for row in rows:
+            OUTBOX_PUBLISHED.labels(row.topic).inc()
         return len(rows)
 
     async def backlog(self) -> int:
         async with self.engine.connect() as conn:
             query = sa.select(sa.func.count()).where(self.outbox.c.sent_at.is_(None))
-            return int((await conn.execute(query)).scalar_one())
+            count = int((await conn.execute(query)).scalar_one())
+        OUTBOX_BACKLOG.set(count)
+        return count
 
     async def _pending(self) -> Sequence[sa.Row]:
         query = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from lxml import etree
@@ -52,6 +52,7 @@ class Answer:
     error_codes: str
     stay_id: str | None = None
     duplicate: bool = False
+    msg_type: str | None = None
 
     @classmethod
     def again(cls, stored: StoredAnswer) -> Answer:
@@ -75,7 +76,6 @@ class MessageReception:
         caller: Caller,
     ) -> Answer:
         received_at = utc_now()
-        span = trace.get_current_span()
         try:
             msg = read_message(
                 body,
@@ -84,7 +84,7 @@ class MessageReception:
                 max_bytes=self.max_bytes,
             )
         except MessageRejected as rejected:
-            return await self._reject(
+            answer = await self._reject(
                 uow_factory,
                 body,
                 rejected.head,
@@ -92,7 +92,21 @@ class MessageReception:
                 rejected.content_version,
                 received_at,
             )
-        span.set_attribute("hub.msg_type", msg.head.msg_type)
+            return replace(answer, msg_type=rejected.head.msg_type if rejected.head else None)
+        answer = await self._checked(msg, body, uow_factory, apply, caller, received_at)
+        return replace(answer, msg_type=msg.head.msg_type)
+
+    async def _checked(
+        self,
+        msg: ElinMessage,
+        body: bytes,
+        uow_factory: Callable[[], UnitOfWork],
+        apply: MessageApplier,
+        caller: Caller,
+        received_at: datetime,
+    ) -> Answer:
+        span = trace.get_current_span()
+        span.set_attribute("hub.msg_type", msg.head.msg_type or "")
         span.set_attribute("hub.msg_id", msg.head.msg_id)
         version = msg.plo.version if msg.plo else None
         sender = msg.head.sender
