@@ -43,6 +43,9 @@ class ServiceSettings(BaseSettings):
     stay_secret: SecretStr = SecretStr(DEV_STAY_SECRET)
     # Accepted for every party, and only on the embedded default (SQLite). See hub_shared.auth.
     dev_token: SecretStr | None = None
+    # The official elin-all.xsd; unset: HUB_ELIN_XSD's discovery in hub_shared.elin.schema
+    # (../shared/elin-reference next to the checkout). Without it, no T02 schema validation.
+    elin_xsd: Path | None = None
     max_body_bytes: int = 2_000_000
     trace_dir: Path | None = Field(default_factory=lambda: var_dir() / "traces")
     log_level: str = "INFO"

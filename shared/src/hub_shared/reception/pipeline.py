@@ -68,6 +68,13 @@ class MessageReception:
     hub: Party
     max_bytes: int = 2_000_000
 
+    def __post_init__(self) -> None:
+        if self.schema is None:
+            log.warning(
+                "no ELIN schema set found (HUB_ELIN_XSD): messages are checked structurally only, "
+                "schema errors (T02) are not detected"
+            )
+
     async def receive(
         self,
         body: bytes,

@@ -59,7 +59,7 @@ def build_runtime(settings: Settings) -> ServiceRuntime:
 def _on_start(state: ServiceState) -> None:
     settings, register = state.settings, state.register
     state.extras["reception"] = MessageReception(
-        schema=load_schema(),
+        schema=load_schema(settings.elin_xsd),
         register=register,
         supported_types=SUPPORTED_TYPES,
         hub=HUB_PARTY,
