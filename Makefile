@@ -5,7 +5,7 @@ UV_VERSION ?= 0.13.9
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
-export UV_PYTHON := $(shell command -v $(PYTHON))
+export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
 VENV_STAMP := .venv/.synced
 
 .PHONY: run test lint format bench install clean traces events asyncapi
