@@ -29,7 +29,9 @@ async def test_metrics_count_messages_by_type_and_status_without_personal_data(c
     await post_xml(client, log_innlagt(admitted_at=datetime(2024, 4, 2, 10), person=patient(fnr)))
     await post_xml(client, b"garbage")
     text = (await client.get("/metrics")).text
-    assert 'hub_elin_messages_total{apprec_status="OK",error_codes="",msg_type="LOG_INNLAGT"}' in text
+    assert (
+        'hub_elin_messages_total{apprec_status="OK",error_codes="",msg_type="LOG_INNLAGT"}' in text
+    )
     assert 'apprec_status="AVVIST",error_codes="T01",msg_type="other"' in text
     assert "hub_outbox_backlog" in text
     assert fnr not in text and "Gundersen" not in text

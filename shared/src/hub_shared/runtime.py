@@ -48,7 +48,7 @@ class ServiceRuntime:
     def uow(self, *, source: str, message_log: sa.Table | None = None) -> UnitOfWork:
         """A unit of work on this service's database whose events wake the relay."""
         return UnitOfWork(
-            self.sessionmaker,
+            self.engine,
             self.outbox_table,
             source=source,
             signal=self.signal,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from hub_shared.events.envelope import Envelope, EventData
 from hub_shared.outbox import OutboxSignal, add_to_outbox
@@ -16,7 +16,7 @@ class UnitOfWork:
 
     def __init__(
         self,
-        sessionmaker: async_sessionmaker,
+        sessionmaker: AsyncEngine | async_sessionmaker,
         outbox: sa.Table,
         *,
         source: str,
@@ -28,11 +28,16 @@ class UnitOfWork:
         self._outbox = outbox
         self._signal = signal
         self.source = source
-        self.session: AsyncSession
+        # With an engine, a Core connection: every repository speaks SQLAlchemy Core, and the
+        # hot path saves the ORM session's bookkeeping (about a third of a request's time).
+        self.session: AsyncConnection | AsyncSession
         self._events = 0
 
     async def __aenter__(self) -> UnitOfWork:
-        self.session = self._sessionmaker()
+        if isinstance(self._sessionmaker, AsyncEngine):
+            self.session = await self._sessionmaker.connect()
+        else:
+            self.session = self._sessionmaker()
         self._events = 0
         return self
 

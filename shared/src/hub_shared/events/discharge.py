@@ -66,6 +66,11 @@ class MunicipalityAnswered(_DischargeEvent):
 
     `can_receive` with `ready_from` is an explicit "a place is ready from that day"; `cannot`
     with `expected_on` is only an estimate and does not stop the payment clock.
+
+    `structured` is False when the answer's text is not in the agreed form
+    (docs/municipal-answer.md): the hub could not read what the municipality said, so
+    `can_receive` is False and no date is set. A person must read the message (`message.msg_id`).
+    `answered_at` is the answer's GenDate; `answers_msg_id` the notice it answers.
     """
 
     EVENT_TYPE = "MunicipalityAnswered"
@@ -77,6 +82,7 @@ class MunicipalityAnswered(_DischargeEvent):
     answers_msg_id: str | None = None
     municipality: OrganisationRef
     hospital: OrganisationRef
+    structured: bool = True  # added after v1's first release: absent means True
 
 
 class PatientDischarged(_DischargeEvent):

@@ -59,7 +59,8 @@ def create_service_app(
         register = load_register(settings.register_file)
         dev_token = settings.dev_token.get_secret_value() if settings.dev_token else None
         runtime = build_runtime(settings)
-        SQLAlchemyInstrumentor().instrument(engine=runtime.engine.sync_engine)
+        if settings.trace_sql:
+            SQLAlchemyInstrumentor().instrument(engine=runtime.engine.sync_engine)
         state = ServiceState(settings, runtime, register, Authenticator(register, dev_token))
         if on_start is not None:
             on_start(state)
@@ -73,7 +74,10 @@ def create_service_app(
 
     app = FastAPI(title=title, lifespan=lifespan)
     app.add_exception_handler(Unauthorized, unauthorized_response)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="health,metrics")
+    # One span per request; the ASGI receive/send sub-spans cost more than they tell.
+    FastAPIInstrumentor.instrument_app(
+        app, excluded_urls="health,metrics", exclude_spans=["receive", "send"]
+    )
 
     @app.exception_handler(DBAPIError)
     async def database_unavailable(_request: Request, exc: DBAPIError) -> Any:

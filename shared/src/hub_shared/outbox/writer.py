@@ -29,4 +29,4 @@ def outbox_row(envelope: Envelope, topic: str) -> dict:
 async def add_to_outbox(
     session: AsyncSession, outbox: sa.Table, envelope: Envelope, topic: str
 ) -> None:
-    await session.execute(sa.insert(outbox).values(outbox_row(envelope, topic)))
+    await session.execute(outbox.insert(), outbox_row(envelope, topic))

@@ -40,7 +40,8 @@ class MessageLog:
         return (await self.session.execute(query)).scalars().first()
 
     async def add(self, **values: object) -> None:
-        await self.session.execute(sa.insert(self.table).values(**values))
+        # A constant statement with parameters: compiled once, cached by SQLAlchemy.
+        await self.session.execute(self.table.insert(), values)
 
     async def for_stay(self, stay_id: str) -> list[sa.Row]:
         t = self.table

@@ -121,11 +121,6 @@ class MessageReception:
             # Not stored under this MsgId: it may be another party's, and must not shadow it.
             errors = [AppRecError(AppRecErrorCode.X99, SENDER_NOT_CALLER)]
             return Answer(self._apprec(msg.head, errors, version), False, "X99")
-        async with uow_factory() as uow:
-            stored = await self._log(uow).answer_for(msg.head.msg_id)
-        if stored is not None:
-            span.set_attribute("hub.duplicate", True)
-            return Answer.again(stored)
         errors = content_errors(msg, receiver_known=self.register.knows)
         if errors:
             return await self._reject(uow_factory, body, msg.head, errors, version, received_at)
@@ -161,6 +156,10 @@ class MessageReception:
     ) -> Answer:
         version = msg.plo.version if msg.plo else None
         async with uow_factory() as uow:
+            stored = await self._log(uow).answer_for(msg.msg_id)
+            if stored is not None:
+                trace.get_current_span().set_attribute("hub.duplicate", True)
+                return Answer.again(stored)
             try:
                 stay_id = await apply(msg, uow, received_at)
             except ContentRejected as rejected:

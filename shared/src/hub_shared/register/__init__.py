@@ -22,6 +22,8 @@ class RegisteredParty(BaseModel):
     parent: str | None = None
     kind: PartyKind | None = None
     municipality_number: str | None = None
+    org_number: str | None = None
+    """Organisasjonsnummer (Enhetsregisteret), level-1 organisations: the EHF invoice address."""
     sector: Sector | None = None
     endpoint: str | None = None
     token_sha256: str | None = None

@@ -32,7 +32,7 @@ class StayRepository:
     async def save(self, stay: Stay, *, is_new: bool) -> None:
         values = _to_row(stay)
         if is_new:
-            await self.session.execute(sa.insert(stays).values(values))
+            await self.session.execute(stays.insert(), values)
         else:
             await self.session.execute(
                 sa.update(stays).where(stays.c.stay_id == stay.stay_id).values(values)

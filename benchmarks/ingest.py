@@ -1,0 +1,184 @@
+"""Ingest benchmark: one admission-notice process, messages per second and latency percentiles.
+
+Starts the real broker and one admission-notice process (uvicorn, as in production) on SQLite or
+PostgreSQL, then drives it over HTTP with valid synthetic LOG_INNLAGT traffic:
+- closed loop at rising concurrency: throughput and latency percentiles;
+- open loop at a fixed rate (default 500 messages/s): latency percentiles at that load.
+Prints the figures and writes benchmarks/results/ingest-<db>.json.
+
+    .venv/bin/python benchmarks/ingest.py --db sqlite
+    .venv/bin/python benchmarks/ingest.py --db postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import psutil
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from traffic import admissions  # noqa: E402
+
+from hub_shared import broker  # noqa: E402
+from hub_shared.hub import Hub, ServiceSpec  # noqa: E402
+from hub_shared.testing.http import bearer  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+console = Console()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def closed_loop(url: str, bodies: list[bytes], concurrency: int) -> dict:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    queue = iter(bodies)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, headers=_headers(), timeout=30) as http:
+
+        async def worker() -> None:
+            for body in queue:
+                started = time.perf_counter()
+                response = await http.post("/elin/messages", content=body)
+                latencies.append(time.perf_counter() - started)
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return _figures(f"closed c={concurrency}", latencies, elapsed, statuses)
+
+
+async def open_loop(url: str, bodies: list[bytes], rate: float) -> dict:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    async with httpx.AsyncClient(base_url=url, limits=limits, headers=_headers(), timeout=30) as http:
+
+        async def one(body: bytes) -> None:
+            started = time.perf_counter()
+            response = await http.post("/elin/messages", content=body)
+            latencies.append(time.perf_counter() - started)
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+        tasks = []
+        started = time.perf_counter()
+        for i, body in enumerate(bodies):
+            delay = started + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(body)))
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - started
+    return _figures(f"open {rate:.0f}/s", latencies, elapsed, statuses)
+
+
+def _headers() -> dict[str, str]:
+    return {"content-type": "application/xml", **bearer("59")}
+
+
+def _figures(name: str, latencies: list[float], elapsed: float, statuses: dict) -> dict:
+    ms = [x * 1000 for x in latencies]
+    return {
+        "run": name,
+        "messages": len(ms),
+        "seconds": round(elapsed, 3),
+        "messages_per_second": round(len(ms) / elapsed, 1),
+        "p50_ms": round(percentile(ms, 50), 2),
+        "p95_ms": round(percentile(ms, 95), 2),
+        "p99_ms": round(percentile(ms, 99), 2),
+        "max_ms": round(max(ms), 2),
+        "mean_ms": round(statistics.fmean(ms), 2),
+        "statuses": statuses,
+    }
+
+
+async def _postgres_url() -> str:
+    import sqlalchemy as sa
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    admin = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    name = f"hubbench_{uuid.uuid4().hex[:8]}"
+    engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    await engine.dispose()
+    return f"{admin.rsplit('/', 1)[0]}/{name}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--messages", type=int, default=3000, help="per closed-loop run")
+    parser.add_argument("--concurrency", default="1,8,32,64")
+    parser.add_argument("--rate", type=float, default=500.0)
+    parser.add_argument("--rate-seconds", type=float, default=10.0)
+    args = parser.parse_args()
+
+    levels = [int(c) for c in args.concurrency.split(",")]
+    total = args.messages * len(levels) + int(args.rate * args.rate_seconds) + 200
+    console.print(f"generating {total} valid LOG_INNLAGT messages...")
+    bodies = list(admissions(total, seed=7))
+
+    state = Path(tempfile.mkdtemp(prefix="hub-bench-"))
+    spec = ServiceSpec("admission-notice", "admission_notice.entrypoints.cli", broker.free_port())
+    extra = {"HUB_LOG_LEVEL": "WARNING", "HUB_TRACE_DIR": ""}
+    if args.db == "postgres":
+        extra["HUB_DATABASE_URL"] = asyncio.run(_postgres_url())
+    hub = Hub(state_dir=state, broker_port=broker.free_port(), services=(spec,), extra_env=extra)
+    hub.start()
+    process = psutil.Process(hub.procs[spec.name].pid)
+    results = []
+    try:
+        cursor = 0
+        warmup = bodies[cursor : cursor + 200]
+        cursor += 200
+        asyncio.run(closed_loop(spec.url, warmup, 8))
+        for level in levels:
+            chunk = bodies[cursor : cursor + args.messages]
+            cursor += args.messages
+            results.append(asyncio.run(closed_loop(spec.url, chunk, level)))
+        chunk = bodies[cursor : cursor + int(args.rate * args.rate_seconds)]
+        results.append(asyncio.run(open_loop(spec.url, chunk, args.rate)))
+        rss_mb = process.memory_info().rss / 2**20
+    finally:
+        hub.stop()
+    report = {
+        "benchmark": "ingest",
+        "database": args.db,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "server_rss_mb": round(rss_mb, 1),
+        "runs": results,
+        "targets": {"messages_per_second": 1500, "p99_ms_at_500_per_second": 25},
+    }
+    table = Table(title=f"admission-notice ingest ({args.db}), one process", show_lines=False)
+    for column in ("run", "messages", "messages_per_second", "p50_ms", "p95_ms", "p99_ms", "max_ms", "statuses"):
+        table.add_column(column)
+    for r in results:
+        table.add_row(*(str(r[c]) for c in ("run", "messages", "messages_per_second", "p50_ms", "p95_ms", "p99_ms", "max_ms", "statuses")))
+    console.print(table)
+    console.print(f"server resident memory after the runs: {rss_mb:.0f} MB")
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"ingest-{args.db}.json"
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    console.print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
