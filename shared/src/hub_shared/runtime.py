@@ -43,6 +43,7 @@ class ServiceRuntime:
             self.settings.kafka,
             signal=self.signal,
             poll_seconds=self.settings.relay_poll_seconds,
+            name=self.settings.service_name,
         )
 
     def uow(self, *, source: str, message_log: sa.Table | None = None) -> UnitOfWork:

@@ -185,3 +185,31 @@ async def test_consumer_applies_each_event_once_and_dead_letters_poison(db, kafk
     dead = await consume(kafka_settings, f"{topic}.dlq", 2)
     errors = sorted(dict(r.headers)["dlq-error"].decode().split(":")[0] for r in dead)
     assert errors == ["PoisonEvent", "ValueError"]
+
+
+async def test_a_fresh_broker_gets_every_event_again(db, tmp_path):
+    """RELIABILITY.md "broker gone": a new, empty broker lacks what was sent to the old one."""
+    engine, sessionmaker = db
+    port = broker.free_port()
+    kafka = KafkaSettings(bootstrap_servers=f"127.0.0.1:{port}", request_timeout_ms=3000)
+    topic = unique_topic()
+    first = broker.start_tansu(port, log_file=tmp_path / "a.log")
+    relay = OutboxRelay(engine, outbox, kafka, name=f"t{uuid.uuid4().hex[:6]}")
+    try:
+        assert await relay.check_broker() == 0  # first contact: nothing was sent before
+        ids = await write_events(sessionmaker, topic, range(4))
+        assert await relay.publish_pending() == 4
+        assert await relay.check_broker() == 0  # same broker: nothing to resend
+    finally:
+        await relay._drop_producer()
+        broker.stop(first)
+    second = broker.start_tansu(port, log_file=tmp_path / "b.log")
+    try:
+        assert await relay.check_broker() == 4
+        assert await relay.publish_pending() == 4
+        records = await consume(kafka, topic, 4)
+        print(f"fresh broker: republished {relay.republished}, the new broker holds {len(records)}")
+        assert sorted(json.loads(r.value)["id"] for r in records) == sorted(ids)
+    finally:
+        await relay._drop_producer()
+        broker.stop(second)

@@ -37,8 +37,8 @@ def make_consumer(settings: KafkaSettings, group_id: str, *topics: str) -> AIOKa
     )
 
 
-async def ensure_topics(settings: KafkaSettings, topics: Iterable[str]) -> None:
-    """Create the topics that do not exist yet (the broker may lack auto-creation)."""
+async def ensure_topics(settings: KafkaSettings, topics: Iterable[str]) -> list[str]:
+    """Create the topics that do not exist yet (the broker may lack auto-creation); returns them."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
     await admin.start()
     try:
@@ -52,5 +52,6 @@ async def ensure_topics(settings: KafkaSettings, topics: Iterable[str]) -> None:
                 ]
             )
             log.info("created topics %s", ", ".join(missing))
+        return missing
     finally:
         await admin.close()

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -54,6 +55,8 @@ class OutboxRelay:
         poll_seconds: float = 0.5,
         batch_size: int = 200,
         max_backoff: float = 5.0,
+        name: str = "relay",
+        broker_check_seconds: float = 5.0,
     ) -> None:
         self.engine = engine
         self.outbox = outbox
@@ -65,11 +68,18 @@ class OutboxRelay:
         self.producer: AIOKafkaProducer | None = None
         self.last_error: str | None = None
         self.published = 0
+        self.republished = 0
+        # A topic of this relay's own: if the broker lacks it, the broker lacks our events too.
+        self.marker_topic = f"_hub.relay.{name}"
+        self.broker_check_seconds = broker_check_seconds
+        self._checked_at = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
         backoff = 0.1
         while not stop.is_set():
             try:
+                if time.monotonic() - self._checked_at > self.broker_check_seconds:
+                    await self.check_broker()
                 sent = await self.publish_pending()
                 self.last_error = None
                 backoff = 0.1
@@ -99,6 +109,27 @@ class OutboxRelay:
         for row in rows:
             OUTBOX_PUBLISHED.labels(row.topic).inc()
         return len(rows)
+
+    async def check_broker(self) -> int:
+        """Republish everything if the broker is not the one we published to (e.g. a fresh
+        broker after a loss): its marker topic is gone, and with it our events. Returns how many
+        events were queued again."""
+        created = await ensure_topics(self.kafka, [*topics.with_dlqs(), self.marker_topic])
+        self._checked_at = time.monotonic()
+        if self.marker_topic not in created:
+            return 0
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                sa.update(self.outbox)
+                .where(self.outbox.c.sent_at.is_not(None))
+                .values(sent_at=None)
+            )
+        if result.rowcount:
+            log.warning(
+                "broker lacks this relay's events (new broker?): republishing %d", result.rowcount
+            )
+            self.republished += result.rowcount
+        return result.rowcount or 0
 
     async def backlog(self) -> int:
         async with self.engine.connect() as conn:
@@ -146,8 +177,6 @@ class OutboxRelay:
 
     async def _producer(self) -> AIOKafkaProducer:
         if self.producer is None:
-            # A fresh broker (e.g. Tansu restarted with memory storage) has no topics yet.
-            await ensure_topics(self.kafka, topics.with_dlqs())
             producer = make_producer(self.kafka)
             await producer.start()
             self.producer = producer
