@@ -30,11 +30,11 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from traffic import admissions  # noqa: E402
+from traffic import admissions
 
-from hub_shared import broker  # noqa: E402
-from hub_shared.hub import Hub, ServiceSpec  # noqa: E402
-from hub_shared.testing.http import bearer  # noqa: E402
+from hub_shared import broker
+from hub_shared.hub import Hub, ServiceSpec
+from hub_shared.testing.http import bearer
 
 RESULTS = Path(__file__).resolve().parent / "results"
 console = Console()
@@ -50,7 +50,9 @@ async def closed_loop(url: str, bodies: list[bytes], concurrency: int) -> dict:
     statuses: dict[int, int] = {}
     queue = iter(bodies)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, limits=limits, headers=_headers(), timeout=30) as http:
+    async with httpx.AsyncClient(
+        base_url=url, limits=limits, headers=_headers(), timeout=30
+    ) as http:
 
         async def worker() -> None:
             for body in queue:
@@ -69,7 +71,9 @@ async def open_loop(url: str, bodies: list[bytes], rate: float) -> dict:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-    async with httpx.AsyncClient(base_url=url, limits=limits, headers=_headers(), timeout=30) as http:
+    async with httpx.AsyncClient(
+        base_url=url, limits=limits, headers=_headers(), timeout=30
+    ) as http:
 
         async def one(body: bytes) -> None:
             started = time.perf_counter()
@@ -113,7 +117,9 @@ async def _postgres_url() -> str:
     import sqlalchemy as sa
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    admin = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    admin = os.environ.get(
+        "HUB_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+    )
     name = f"hubbench_{uuid.uuid4().hex[:8]}"
     engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
     async with engine.connect() as conn:
@@ -168,10 +174,33 @@ def main() -> None:
         "targets": {"messages_per_second": 1500, "p99_ms_at_500_per_second": 25},
     }
     table = Table(title=f"admission-notice ingest ({args.db}), one process", show_lines=False)
-    for column in ("run", "messages", "messages_per_second", "p50_ms", "p95_ms", "p99_ms", "max_ms", "statuses"):
+    for column in (
+        "run",
+        "messages",
+        "messages_per_second",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "max_ms",
+        "statuses",
+    ):
         table.add_column(column)
     for r in results:
-        table.add_row(*(str(r[c]) for c in ("run", "messages", "messages_per_second", "p50_ms", "p95_ms", "p99_ms", "max_ms", "statuses")))
+        table.add_row(
+            *(
+                str(r[c])
+                for c in (
+                    "run",
+                    "messages",
+                    "messages_per_second",
+                    "p50_ms",
+                    "p95_ms",
+                    "p99_ms",
+                    "max_ms",
+                    "statuses",
+                )
+            )
+        )
     console.print(table)
     console.print(f"server resident memory after the runs: {rss_mb:.0f} MB")
     RESULTS.mkdir(exist_ok=True)

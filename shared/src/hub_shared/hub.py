@@ -7,14 +7,16 @@ the benchmarks, so that all three run the hub the same way.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -29,6 +31,17 @@ TANSU_KAFKA_ENV = {
     "HUB_KAFKA_HEARTBEAT_INTERVAL_MS": "300",
     "HUB_KAFKA_REBALANCE_TIMEOUT_MS": "500",
 }
+
+
+def _run(coro: Coroutine[Any, Any, object]) -> None:
+    """Run a coroutine to completion, also when called from inside a running event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coro)
+        return
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coro).result()
 
 
 @dataclass(frozen=True)
@@ -91,9 +104,7 @@ class Hub:
         self.broker_proc = broker.start_tansu(
             self.broker_port, log_file=self.state_dir / "tansu.log"
         )
-        asyncio.run(
-            ensure_topics(KafkaSettings(bootstrap_servers=self.bootstrap), topics.with_dlqs())
-        )
+        _run(ensure_topics(KafkaSettings(bootstrap_servers=self.bootstrap), topics.with_dlqs()))
 
     def stop_broker(self) -> None:
         if self.broker_proc is not None:
