@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.system, pytest.mark.timeout(300)]
 
 def _check_exactly_once(ok: set[str], stored_ids: set[str], events: list[dict]) -> None:
     by_msg = Counter()
-    for envelope_id, msg in {(e["id"], e["data"]["message"]["msg_id"]) for e in events}:
+    for _envelope_id, msg in {(e["id"], e["data"]["message"]["msg_id"]) for e in events}:
         by_msg[msg] += 1
     doubled = {m for m, n in by_msg.items() if n > 1}
     print(
