@@ -43,3 +43,8 @@ events: $(VENV_STAMP)
 
 asyncapi: $(VENV_STAMP)
 	.venv/bin/python -m hub_shared.tools.asyncapi
+
+bench: $(VENV_STAMP)
+	.venv/bin/python benchmarks/ingest.py --db sqlite
+	.venv/bin/python benchmarks/ingest.py --db postgres
+	.venv/bin/python benchmarks/matching.py
