@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import event
@@ -34,6 +37,25 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+_WRITE_LOCKS: dict[int, asyncio.Lock] = {}
+
+
+@contextlib.asynccontextmanager
+async def write_turn(engine: AsyncEngine) -> AsyncIterator[None]:
+    """One writing transaction at a time per SQLite file in this process.
+
+    SQLite has one writer; concurrent transactions would otherwise wait in its busy handler,
+    which sleeps in steps of up to 100 ms. Queuing them here costs nothing and keeps latency
+    flat. PostgreSQL needs no such turn.
+    """
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    lock = _WRITE_LOCKS.setdefault(id(engine.sync_engine), asyncio.Lock())
+    async with lock:
+        yield
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from types import TracebackType
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from hub_shared.db.engine import write_turn
 from hub_shared.events.envelope import Envelope, EventData
 from hub_shared.outbox import OutboxSignal, add_to_outbox
 
@@ -32,9 +34,12 @@ class UnitOfWork:
         # hot path saves the ORM session's bookkeeping (about a third of a request's time).
         self.session: AsyncConnection | AsyncSession
         self._events = 0
+        self._turn: contextlib.AbstractAsyncContextManager[None] | None = None
 
     async def __aenter__(self) -> UnitOfWork:
         if isinstance(self._sessionmaker, AsyncEngine):
+            self._turn = write_turn(self._sessionmaker)
+            await self._turn.__aenter__()
             self.session = await self._sessionmaker.connect()
         else:
             self.session = self._sessionmaker()
@@ -47,8 +52,13 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self.session.rollback()
-        await self.session.close()
+        try:
+            await self.session.rollback()
+            await self.session.close()
+        finally:
+            if self._turn is not None:
+                await self._turn.__aexit__(exc_type, exc, tb)
+                self._turn = None
 
     async def publish(self, data: EventData, *, subject: str) -> Envelope:
         """Record an event in the outbox, inside this transaction."""

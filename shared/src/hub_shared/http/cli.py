@@ -26,4 +26,12 @@ def run_cli(
     if args.command == "migrate":
         upgrade(migrations_dir, settings.resolved_database_url())
         return
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    # Keep-alive longer than the clients' (EPJ integration engines, load balancers) so that the
+    # server never closes a connection a client is about to reuse.
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        timeout_keep_alive=75,
+    )

@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaProducer
 from opentelemetry import propagate, trace
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hub_shared.db.engine import write_turn
 from hub_shared.events import topics
 from hub_shared.kafka import ensure_topics, make_producer
 from hub_shared.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
@@ -149,7 +150,7 @@ class OutboxRelay:
             return (await conn.execute(query)).all()
 
     async def _mark_sent(self, seqs: list[int]) -> None:
-        async with self.engine.begin() as conn:
+        async with write_turn(self.engine), self.engine.begin() as conn:
             await conn.execute(
                 sa.update(self.outbox)
                 .where(self.outbox.c.seq.in_(seqs))
