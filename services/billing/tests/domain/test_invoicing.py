@@ -7,6 +7,18 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from billing_scenarios import (
+    SOMATIC_STAY_FOR_TESTS,
+    admission,
+    answer,
+    cancel,
+    discharge,
+    notice,
+    oslo,
+    packaged_rates,
+    stay_facts,
+)
+
 from billing.domain import (
     DisputeReason,
     DisputeStatus,
@@ -21,17 +33,6 @@ from billing.domain import (
     reconcile,
     reject,
     totals,
-)
-from billing_scenarios import (
-    SOMATIC_STAY_FOR_TESTS,
-    admission,
-    answer,
-    cancel,
-    discharge,
-    notice,
-    oslo,
-    packaged_rates,
-    stay_facts,
 )
 from hub_shared.testing.worked_cases import CASES
 

@@ -6,6 +6,17 @@ from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
+from billing_scenarios import (
+    SOMATIC_STAY_FOR_TESTS,
+    admission,
+    answer,
+    death,
+    discharge,
+    notice,
+    packaged_rates,
+    stay_facts,
+)
+
 from billing.domain import (
     NATIONAL,
     Agreement,
@@ -20,16 +31,6 @@ from billing.domain import (
     is_working_day,
     next_working_day,
     public_holidays,
-)
-from billing_scenarios import (
-    SOMATIC_STAY_FOR_TESTS,
-    admission,
-    answer,
-    death,
-    discharge,
-    notice,
-    packaged_rates,
-    stay_facts,
 )
 
 DELAY_24H = AgreementProfile(id="delay", name="24 h", start_delay=timedelta(hours=24))

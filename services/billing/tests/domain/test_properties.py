@@ -7,7 +7,6 @@ from decimal import Decimal
 from random import Random
 from typing import Any
 
-from billing.domain import StayAssessment, assess, month_lines, reconcile, totals
 from billing_scenarios import (
     SOMATIC_STAY_FOR_TESTS,
     admission,
@@ -26,6 +25,8 @@ from billing_scenarios import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from billing.domain import StayAssessment, assess, month_lines, reconcile, totals
 
 FIRST_DAY = datetime(2023, 10, 1, 10, 0)  # naive Oslo wall clock, as in the messages
 DAY = 24 * 60  # minutes

@@ -7,6 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from billing_scenarios import PACKAGED_RATES
+
 from billing.adapters.ratefiles import (
     AGREEMENTS_ENV,
     RATES_ENV,
@@ -15,7 +17,6 @@ from billing.adapters.ratefiles import (
     load_rates,
 )
 from billing.domain import NATIONAL
-from billing_scenarios import PACKAGED_RATES
 
 SPEC_RATES = {
     2012: 4000,

@@ -7,15 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from billing.domain import (
-    NATIONAL,
-    AgreementProfile,
-    EndReason,
-    Flag,
-    Reason,
-    StayAssessment,
-    assess,
-)
 from billing_scenarios import (
     SOMATIC_STAY_FOR_TESTS,
     admission,
@@ -31,6 +22,16 @@ from billing_scenarios import (
     packaged_rates,
     stay_facts,
     withdrawal,
+)
+
+from billing.domain import (
+    NATIONAL,
+    AgreementProfile,
+    EndReason,
+    Flag,
+    Reason,
+    StayAssessment,
+    assess,
 )
 
 ADMITTED = admission("adm-1", "2024-04-02T15:00")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from billing.domain import NATIONAL, assess
 from billing_scenarios import day, packaged_rates, stay_facts
+
+from billing.domain import NATIONAL, assess
 from hub_shared.testing.worked_cases import CASES
 
 

@@ -5,6 +5,7 @@ Revises:
 """
 
 from alembic import op
+
 from hub_shared.db import create_infrastructure_tables
 
 revision = "0001"

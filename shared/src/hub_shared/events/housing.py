@@ -40,7 +40,11 @@ class HousingAssigned(EventData):
 
 
 class HousingAssignmentCancelled(EventData):
-    """The assignment is withdrawn and its unit is free again."""
+    """The assignment is withdrawn and its unit is free again.
+
+    `unit_id`, `site_id` and `municipality_her` were added after v1's first release: absent in
+    older events (the assignment's `HousingAssigned` names them).
+    """
 
     EVENT_TYPE = "HousingAssignmentCancelled"
     TOPIC = topics.HOUSING
@@ -50,3 +54,6 @@ class HousingAssignmentCancelled(EventData):
     assignment_id: str
     cancelled_at: datetime
     reason: str | None = None
+    unit_id: str | None = None
+    site_id: str | None = None
+    municipality_her: str | None = None

@@ -36,8 +36,12 @@ def stay_id(patient_id: str, hospital_her: str, admitted_at: datetime, secret: b
         raise ValueError(f"the stay-id secret must be at least {_MIN_SECRET_BYTES} bytes")
     if not patient_id or not hospital_her or "|" in patient_id + hospital_her:
         raise ValueError("patient id and hospital HER-id must be non-empty and without '|'")
-    message = f"{patient_id}|{hospital_her}|{_utc_second(admitted_at)}".encode()
-    digest = bytearray(hmac.new(secret, message, hashlib.sha256).digest()[:16])
+    return pseudonymous_uuid(f"{patient_id}|{hospital_her}|{_utc_second(admitted_at)}", secret)
+
+
+def pseudonymous_uuid(message: str, secret: bytes) -> uuid.UUID:
+    """HMAC-SHA256(secret, message) as a UUIDv8: the same input gives the same id everywhere."""
+    digest = bytearray(hmac.new(secret, message.encode(), hashlib.sha256).digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x80  # version 8: custom (RFC 9562)
     digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
     return uuid.UUID(bytes=bytes(digest))

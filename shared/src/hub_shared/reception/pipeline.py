@@ -163,15 +163,19 @@ class MessageReception:
             try:
                 stay_id = await apply(msg, uow, received_at)
             except ContentRejected as rejected:
-                await uow.rollback()
-                return await self._reject(
-                    uow_factory, body, msg.head, rejected.errors, version, received_at
-                )
-            if stay_id:
-                trace.get_current_span().set_attribute("hub.stay_id", stay_id)
-            apprec = self._apprec(msg.head, [], version)
-            await self._store(uow, body, msg.head, apprec, [], stay_id, received_at)
-            await uow.commit()
+                refusal = rejected.errors
+            else:
+                refusal = None
+            if refusal is None:
+                apprec = self._apprec(msg.head, [], version)
+                await self._store(uow, body, msg.head, apprec, [], stay_id, received_at)
+                await uow.commit()
+        # The refusal is stored in a transaction of its own, after this one is closed: an SQLite
+        # writer's turn is not re-entrant.
+        if refusal is not None:
+            return await self._reject(uow_factory, body, msg.head, refusal, version, received_at)
+        if stay_id:
+            trace.get_current_span().set_attribute("hub.stay_id", stay_id)
         return Answer(apprec, True, "", stay_id)
 
     async def _reject(

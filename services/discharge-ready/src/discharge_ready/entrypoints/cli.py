@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from hub_shared.http.cli import run_cli
-
 from discharge_ready.entrypoints.api import MIGRATIONS, create_app
 from discharge_ready.settings import Settings
+from hub_shared.http.cli import run_cli
 
 
 def main(argv: list[str] | None = None) -> None:
