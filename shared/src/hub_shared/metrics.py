@@ -43,3 +43,9 @@ CONSUMER_LAG = Gauge(
     ["consumer", "topic", "partition"],
     registry=REGISTRY,
 )
+CLOCKS_RUNNING = Gauge(
+    "hub_payment_clocks_running",
+    "Payment clocks running today, by paying municipality (HER-id)",
+    ["municipality"],
+    registry=REGISTRY,
+)

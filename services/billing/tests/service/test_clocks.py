@@ -125,3 +125,13 @@ async def test_only_the_municipality_sees_its_clocks_and_a_unit_her_id_is_its_mu
     assert other.status_code == 403
     assert [c["stay_ref"] for c in by_unit.json()["clocks"]] == [stay]
     assert by_unit.json()["municipality_her"] == ALVDAL
+
+
+async def test_the_running_clocks_gauge_counts_by_municipality(hub) -> None:
+    hub.clock.now = oslo("2024-04-10T12:00")
+    await _stay(hub, "g1", [ADMITTED, ready("g1r", "2024-04-08T09:00")], 11)
+    await _stay(hub, "g2", [ADMITTED, ready("g2r", "2024-04-09T09:00")], 12)
+    await _stay(hub, "g3", [ADMITTED, ready("g3r", "2024-04-09T09:00")], 13, municipality=NORD)
+    text = (await hub.get("/metrics", as_=ALVDAL)).text
+    assert f'hub_payment_clocks_running{{municipality="{ALVDAL}"}} 2.0' in text
+    assert f'hub_payment_clocks_running{{municipality="{NORD}"}} 1.0' in text

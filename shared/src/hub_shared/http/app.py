@@ -107,8 +107,11 @@ def create_service_app(
         return JSONResponse(body, status_code=200 if database and broker else 503)
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
         """Prometheus metrics (no personal data in any label)."""
+        refresh = request.app.state.hub.extras.get("refresh_metrics")
+        if refresh is not None:  # a service's gauges that are read from its database
+            await refresh(request.app.state.hub)
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -171,6 +171,21 @@ class Projection:
         )
         return list(await self.session.execute(query))
 
+    async def running_counts(self, today: date) -> dict[str, int]:
+        """How many clocks run today, by municipality (for the metrics)."""
+        c, s = orm.clocks, orm.stays
+        query = (
+            sa.select(s.c.municipality_her, sa.func.count())
+            .join(s, s.c.stay_id == c.c.stay_id)
+            .where(
+                c.c.state.in_([ClockState.RUNNING.value, ClockState.STOPPED.value]),
+                c.c.started_on <= today,
+                sa.or_(c.c.stops_on.is_(None), c.c.stops_on > today),
+            )
+            .group_by(s.c.municipality_her)
+        )
+        return {row[0]: int(row[1]) for row in await self.session.execute(query)}
+
     async def stays_for_invoice(
         self, hospital_trust: str, municipality: str, first: date, end: date
     ) -> list[str]:

@@ -25,7 +25,8 @@ from billing.adapters.csv_export import render as render_csv
 from billing.adapters.ehf import EhfDocument, EhfParty, EhfUnavailable
 from billing.adapters.ehf import render as render_ehf
 from billing.adapters.fact_json import export
-from billing.adapters.repository import InvoiceRepository, utc
+from billing.adapters.repository import InvoiceRepository, Projection, utc
+from billing.domain.days import oslo_day
 from billing.domain.invoicing import LineKind
 from billing.entrypoints.views import (
     AcceptedView,
@@ -61,6 +62,7 @@ from hub_shared.auth import Caller
 from hub_shared.db.uow import UnitOfWork
 from hub_shared.http import CurrentCaller, ServiceState, create_service_app, problem
 from hub_shared.identifiers.stay import stay_id as derive_stay_id
+from hub_shared.metrics import CLOCKS_RUNNING
 from hub_shared.runtime import ServiceRuntime
 from hub_shared.timeutil import utc_now
 
@@ -115,6 +117,7 @@ def create_app(
 
     def on_start(state: ServiceState) -> None:
         state.extras["billing"] = built["billing"]
+        state.extras["refresh_metrics"] = _refresh_clock_gauge
 
     app = create_service_app(
         title="billing",
@@ -126,6 +129,16 @@ def create_app(
     _problems(app)
     _routes(app)
     return app
+
+
+async def _refresh_clock_gauge(state: ServiceState) -> None:
+    """hub_payment_clocks_running: read from the projection when Prometheus scrapes."""
+    billing: Billing = state.extras["billing"]
+    async with state.runtime.uow(source=SOURCE) as uow:
+        counts = await Projection(uow.session).running_counts(oslo_day(billing.clock()))
+    CLOCKS_RUNNING.clear()
+    for municipality, count in counts.items():
+        CLOCKS_RUNNING.labels(municipality).set(count)
 
 
 def _billing(request: Request) -> Billing:
