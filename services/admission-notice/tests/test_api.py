@@ -233,3 +233,20 @@ async def test_sector_comes_from_the_sending_unit_in_the_register(client, outbox
 
 async def test_unknown_stay_is_404(client):
     assert (await client.get(f"/stays/{uuid.uuid4()}")).status_code == 404
+
+
+async def test_a_cancellation_overtaking_its_original_keeps_the_late_original_void(
+    client, outbox_events
+):
+    original = str(uuid.uuid4())
+    gen = datetime(2024, 4, 2, 11, 0)
+    cancel = log_innlagt(
+        admitted_at=ADMITTED, gen_date=gen.replace(hour=12), status="C", refers_to=original
+    )
+    assert status_and_errors(apprec_of(await post(client, cancel))) == ("1", [])
+    late = log_innlagt(admitted_at=ADMITTED, gen_date=gen, msg_id=original)
+    assert status_and_errors(apprec_of(await post(client, late))) == ("1", [])
+    events = await outbox_events()
+    assert [e.type for e in events] == ["AdmissionCancelled"]
+    stay = (await client.get(f"/stays/{events[0].subject}")).json()
+    assert stay["status"] == "cancelled"

@@ -31,6 +31,11 @@ def stay_columns() -> list[sa.Column]:
 
 
 received_messages = add_message_log_table(metadata)
-stays = sa.Table("stays", metadata, *stay_columns())
+stays = sa.Table(
+    "stays",
+    metadata,
+    *stay_columns(),
+    sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),  # migration 0003
+)
 outbox, processed_events = add_infrastructure_tables(metadata)
 audit_log = add_audit_table(metadata)

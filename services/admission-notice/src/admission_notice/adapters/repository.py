@@ -58,6 +58,7 @@ def _to_stay(row: sa.Row) -> Stay:
         last_msg_id=row.last_msg_id,
         notified_at=_utc(row.notified_at),
         updated_at=_utc(row.updated_at),
+        cancelled_at=_utc(row.cancelled_at) if row.cancelled_at else None,
     )
 
 
@@ -77,4 +78,5 @@ def _to_row(stay: Stay) -> dict:
         "last_msg_id": stay.last_msg_id,
         "notified_at": stay.notified_at,
         "updated_at": stay.updated_at,
+        "cancelled_at": stay.cancelled_at,
     }

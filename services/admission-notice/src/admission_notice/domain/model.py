@@ -80,6 +80,7 @@ class Stay:
     last_msg_id: str
     notified_at: datetime
     updated_at: datetime
+    cancelled_at: datetime | None = None  # GenDate of the cancellation in force
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,10 @@ def apply_notice(notice: AdmissionNotice, existing: Stay | None, new_stay_id: st
     if notice.status is DispatchStatus.NEW and existing.status is StayStatus.ACTIVE:
         # The same admission announced again under a new MsgId: acknowledged, nothing new happens.
         return Outcome(existing, Change.NONE)
+    if existing.cancelled_at is not None and notice.gen_date <= existing.cancelled_at:
+        # Written before the cancellation and arriving after it (a late original or change):
+        # the cancellation stands, whatever the order of arrival.
+        return Outcome(existing, Change.NONE)
     if notice.status is DispatchStatus.NEW:
         return Outcome(_updated(existing, notice), Change.NOTIFIED)
     return Outcome(_updated(existing, notice), Change.CHANGED, existing.last_msg_id)
@@ -113,6 +118,7 @@ def _cancel(notice: AdmissionNotice, existing: Stay | None, new_stay_id: str) ->
         status=StayStatus.CANCELLED,
         last_msg_id=notice.msg_id,
         updated_at=notice.received_at,
+        cancelled_at=max(notice.gen_date, base.cancelled_at or notice.gen_date),
     )
     cancels = existing.last_msg_id if existing else (notice.ref_to_parent or notice.msg_id)
     return Outcome(cancelled, Change.CANCELLED, cancels)
@@ -147,4 +153,5 @@ def _updated(stay: Stay, notice: AdmissionNotice) -> Stay:
         status=StayStatus.ACTIVE,
         last_msg_id=notice.msg_id,
         updated_at=notice.received_at,
+        cancelled_at=None,
     )
