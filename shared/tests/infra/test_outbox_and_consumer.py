@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import sqlalchemy as sa
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 from hub_shared import broker
 from hub_shared.consumer import IdempotentConsumer
@@ -187,6 +187,63 @@ async def test_consumer_applies_each_event_once_and_dead_letters_poison(db, kafk
     assert errors == ["PoisonEvent", "ValueError"]
 
 
+def _record(topic: str, value: bytes, offset: int) -> ConsumerRecord:
+    return ConsumerRecord(topic, 0, offset, 0, 0, b"s", value, None, 1, len(value), [])
+
+
+async def test_a_batch_handler_gets_a_polls_events_at_once_and_poison_is_found_alone(
+    db, kafka_settings
+):
+    engine, sessionmaker = db
+    topic = unique_topic()
+    calls: list[list[int]] = []
+
+    async def apply_all(uow: UnitOfWork, envelopes) -> None:
+        numbers = [e.data["n"] for e in envelopes]
+        if 99 in numbers:
+            raise ValueError("cannot handle 99")
+        calls.append(numbers)
+        await uow.session.execute(sa.insert(effects), [{"n": n} for n in numbers])
+
+    async def apply_one(uow: UnitOfWork, envelope: Envelope) -> None:
+        await apply_all(uow, [envelope])
+
+    consumer = IdempotentConsumer(
+        name=f"group-{topic}",
+        topics=(topic,),
+        handler=apply_one,
+        batch_handler=apply_all,
+        uow_factory=lambda: UnitOfWork(sessionmaker, outbox, source="/test"),
+        processed=processed,
+        kafka=kafka_settings,
+        max_attempts=2,
+    )
+
+    def ping(n: int) -> bytes:
+        return Envelope.wrap(Ping(n=n), subject="s", source="/test").to_bytes()
+
+    first = ping(1)
+    await consumer.handle_records(
+        [_record(topic, v, i) for i, v in enumerate([first, first, ping(2), ping(3)])]
+    )
+    await consumer.handle_records([_record(topic, v, i) for i, v in enumerate([first, ping(4)])])
+    poll = [ping(5), b"not json at all", ping(99), ping(6)]
+    await consumer.handle_records([_record(topic, v, i) for i, v in enumerate(poll)])
+
+    # One transaction per poll; a redelivery counts once; a poll with poison goes one by one.
+    assert calls == [[1, 2, 3], [4], [5], [6]]
+    async with engine.connect() as conn:
+        stored = (await conn.execute(sa.select(effects.c.n).order_by(effects.c.id))).scalars()
+        assert list(stored) == [1, 2, 3, 4, 5, 6]
+        ids = (await conn.execute(sa.select(processed.c.event_id))).scalars()
+        assert len(list(ids)) == 6
+    assert consumer.dead_lettered == 2
+    dead = await consume(kafka_settings, f"{topic}.dlq", 2)
+    errors = sorted(dict(r.headers)["dlq-error"].decode().split(":")[0] for r in dead)
+    assert errors == ["PoisonEvent", "ValueError"]
+    await consumer._close()
+
+
 async def test_a_fresh_broker_gets_every_event_again(db, tmp_path):
     """RELIABILITY.md "broker gone": a new, empty broker lacks what was sent to the old one."""
     engine, sessionmaker = db
@@ -213,3 +270,24 @@ async def test_a_fresh_broker_gets_every_event_again(db, tmp_path):
     finally:
         await relay._drop_producer()
         broker.stop(second)
+
+
+async def test_only_one_relay_per_service_publishes_on_postgresql(db, kafka_settings, database_url):
+    """Two replicas of a service: the advisory lock lets one publish; the other takes over when
+    the first stops."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("leader election is for PostgreSQL; SQLite is one process")
+    engine, _ = db
+    name = f"svc-{uuid.uuid4().hex[:6]}"
+    first = OutboxRelay(engine, outbox, kafka_settings, name=name)
+    other_engine = make_engine(database_url)
+    second = OutboxRelay(other_engine, outbox, kafka_settings, name=name)
+    try:
+        assert await first._lead() is True
+        assert await second._lead() is False
+        await first._resign()
+        assert await second._lead() is True
+    finally:
+        await first._resign()
+        await second._resign()
+        await other_engine.dispose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import time
@@ -18,7 +19,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from opentelemetry import propagate, trace
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub_shared.db.engine import write_turn
 from hub_shared.events import topics
@@ -74,11 +75,17 @@ class OutboxRelay:
         self.marker_topic = f"_hub.relay.{name}"
         self.broker_check_seconds = broker_check_seconds
         self._checked_at = 0.0
+        self.name = name
+        self._leadership: AsyncConnection | None = None
+        self._lock_key = 0
 
     async def run(self, stop: asyncio.Event) -> None:
         backoff = 0.1
         while not stop.is_set():
             try:
+                if not await self._lead():
+                    await asyncio.sleep(self.poll_seconds * 4)  # another replica publishes
+                    continue
                 if time.monotonic() - self._checked_at > self.broker_check_seconds:
                     await self.check_broker()
                 sent = await self.publish_pending()
@@ -92,9 +99,43 @@ class OutboxRelay:
                 self.last_error = type(exc).__name__
                 log.warning("outbox relay: %s; retrying in %.1fs", type(exc).__name__, backoff)
                 await self._drop_producer()
+                await self._resign()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
         await self._drop_producer()
+        await self._resign()
+
+    async def _lead(self) -> bool:
+        """On PostgreSQL, only the replica holding the relay's advisory lock publishes, so one
+        stay's events leave in commit order; the lock goes with its connection if the holder
+        dies. SQLite is one process: always the leader."""
+        if self.engine.dialect.name != "postgresql":
+            return True
+        if self._leadership is not None and not self._leadership.closed:
+            return True
+        connection = await self.engine.connect()
+        key = self._lock_key = int.from_bytes(
+            hashlib.sha256(f"outbox-relay:{self.name}".encode()).digest()[:8], "big", signed=True
+        )
+        got = (await connection.execute(sa.select(sa.func.pg_try_advisory_lock(key)))).scalar()
+        await connection.commit()
+        if got:
+            self._leadership = connection
+            log.info("outbox relay %s: this replica publishes", self.name)
+            return True
+        await connection.close()
+        return False
+
+    async def _resign(self) -> None:
+        leadership, self._leadership = self._leadership, None
+        if leadership is not None:
+            try:
+                await leadership.execute(sa.select(sa.func.pg_advisory_unlock(self._lock_key)))
+                await leadership.commit()
+                await leadership.close()
+            except Exception:  # the session is gone, and its lock with it
+                with contextlib.suppress(Exception):
+                    await leadership.invalidate()
 
     async def publish_pending(self) -> int:
         """Publish one batch of unsent events in commit order; returns how many were sent."""
