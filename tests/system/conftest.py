@@ -22,17 +22,20 @@ def _specs(names: tuple[str, ...]) -> tuple[ServiceSpec, ...]:
     )
 
 
-@pytest.fixture
-def make_hub() -> Iterator:
-    """Start a hub (broker + the named services, separate processes, SQLite in a temp dir)."""
+def new_hub(*names: str, **env: str) -> Hub:
+    """A hub of the named services on free ports with SQLite in a temp dir (not started yet)."""
+    state = Path(tempfile.mkdtemp(prefix="hub-system-"))
+    extra = {"HUB_RELAY_POLL_SECONDS": "0.1", "HUB_LOG_LEVEL": "WARNING", **env}
+    return Hub(
+        state_dir=state, broker_port=broker.free_port(), services=_specs(names), extra_env=extra
+    )
+
+
+def _hubs() -> Iterator:
     started: list[Hub] = []
 
     def make(*names: str, **env: str) -> Hub:
-        state = Path(tempfile.mkdtemp(prefix="hub-system-"))
-        extra = {"HUB_RELAY_POLL_SECONDS": "0.1", "HUB_LOG_LEVEL": "WARNING", **env}
-        hub = Hub(
-            state_dir=state, broker_port=broker.free_port(), services=_specs(names), extra_env=extra
-        )
+        hub = new_hub(*names, **env)
         started.append(hub)
         hub.start()
         return hub
@@ -40,3 +43,15 @@ def make_hub() -> Iterator:
     yield make
     for hub in started:
         hub.stop()
+
+
+@pytest.fixture
+def make_hub() -> Iterator:
+    """Start a hub (broker + the named services, separate processes, SQLite in a temp dir)."""
+    yield from _hubs()
+
+
+@pytest.fixture(scope="module")
+def make_module_hub() -> Iterator:
+    """As make_hub, for a hub (or a run on it) that several tests of a module share."""
+    yield from _hubs()

@@ -30,6 +30,8 @@ TANSU_KAFKA_ENV = {
     "HUB_KAFKA_SESSION_TIMEOUT_MS": "2000",
     "HUB_KAFKA_HEARTBEAT_INTERVAL_MS": "300",
     "HUB_KAFKA_REBALANCE_TIMEOUT_MS": "500",
+    # Tansu holds a waiting fetch for its whole maximum wait even when records arrive.
+    "HUB_KAFKA_FETCH_MAX_WAIT_MS": "50",
 }
 
 

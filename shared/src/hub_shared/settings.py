@@ -26,6 +26,12 @@ class KafkaSettings(BaseSettings):
     # Tansu rejects InitProducerId, so idempotence is a setting, not a code path.
     enable_idempotence: bool = False
     consumer_max_attempts: int = 3
+    # How long a fetch may wait for records. Apache Kafka answers a waiting fetch as soon as data
+    # arrives; Tansu holds it for the whole wait, so `make run` lowers it (hub_shared.hub).
+    fetch_max_wait_ms: int = 500
+    # Records fetched per poll; a service with a batch handler applies each partition's share of
+    # them in one transaction (hub_shared.consumer).
+    consumer_max_records: int = 500
 
 
 class ServiceSettings(BaseSettings):

@@ -33,6 +33,7 @@ def make_consumer(settings: KafkaSettings, group_id: str, *topics: str) -> AIOKa
         session_timeout_ms=settings.session_timeout_ms,
         heartbeat_interval_ms=settings.heartbeat_interval_ms,
         rebalance_timeout_ms=settings.rebalance_timeout_ms,
+        fetch_max_wait_ms=settings.fetch_max_wait_ms,
         request_timeout_ms=max(settings.request_timeout_ms, settings.session_timeout_ms + 5000),
     )
 

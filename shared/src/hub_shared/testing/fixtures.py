@@ -63,6 +63,7 @@ def kafka_settings(tansu: str) -> KafkaSettings:
         heartbeat_interval_ms=300,
         rebalance_timeout_ms=500,
         request_timeout_ms=5000,
+        fetch_max_wait_ms=50,
     )
 
 

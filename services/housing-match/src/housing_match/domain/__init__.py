@@ -3,7 +3,7 @@
 Pure Python (dataclasses, numpy/scipy for the solver); no web, database or messaging here.
 """
 
-from housing_match.domain.cases import HousingCase, Needs, Urgency
+from housing_match.domain.cases import HousingCase, Needs, Urgency, urgency
 from housing_match.domain.costs import DAILY_RATE_2024, CostModel
 from housing_match.domain.matching import (
     MatchingError,
@@ -70,4 +70,5 @@ __all__ = [
     "passes",
     "placement",
     "propose",
+    "urgency",
 ]

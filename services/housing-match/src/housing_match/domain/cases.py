@@ -72,12 +72,19 @@ class HousingCase:
         return self.discharge_ready_on or self.expected_discharge_on
 
     def urgency(self, today: date) -> Urgency:
-        if self.discharge_ready_on is not None and self.discharge_ready_on <= today:
-            return Urgency.CLOCK_RUNNING
-        if self.clock_start() is not None:
-            return Urgency.DISCHARGE_EXPECTED
-        return Urgency.UNDATED
+        return urgency(today, self.discharge_ready_on, self.expected_discharge_on)
 
     def waiting_days(self, today: date) -> int:
         """Days since the case was opened (ventetid)."""
         return max(0, (today - self.opened_on).days)
+
+
+def urgency(
+    today: date, discharge_ready_on: date | None, expected_discharge_on: date | None = None
+) -> Urgency:
+    """How urgent a case is from its dates alone (also for a case whose needs are not recorded)."""
+    if discharge_ready_on is not None and discharge_ready_on <= today:
+        return Urgency.CLOCK_RUNNING
+    if discharge_ready_on is not None or expected_discharge_on is not None:
+        return Urgency.DISCHARGE_EXPECTED
+    return Urgency.UNDATED

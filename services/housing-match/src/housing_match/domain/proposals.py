@@ -26,6 +26,13 @@ _KIND_NAMES = {
     HousingKind.TEMPORARY: "midlertidig bolig",
     HousingKind.CRISIS_BED: "trygghetsplass",
 }
+
+
+def kind_name(kind: HousingKind) -> str:
+    """The Norwegian name of a kind of housing, as officers and hospitals know it."""
+    return _KIND_NAMES[kind]
+
+
 _WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 
 # What HOUSING.md asks the officer to judge; the matcher cannot, so the proposal says so.

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from hub_shared.http.cli import run_cli
-
 from housing_match.entrypoints.api import MIGRATIONS, create_app
 from housing_match.settings import Settings
+from hub_shared.http.cli import run_cli
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,103 @@
+"""A hospital's ELIN endpoint on a real loopback port (Starlette served by uvicorn in a thread).
+
+It answers each delivery as its `script` says, one step per request (the last step repeats):
+"500" an HTTP 500, "timeout" no answer for longer than the sender waits, "other" an AppRec for
+another message, "ok" a positive AppRec, "reject" an AppRec Avvist (X99). The AppRecs are the
+hub's own `build_apprec` for the message as read by `read_message`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import uvicorn
+from lxml import etree
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hub_shared.elin.apprec import build_apprec
+from hub_shared.elin.codes import AppRecErrorCode
+from hub_shared.elin.models import AppRecError, Party
+from hub_shared.elin.reader import read_message
+
+REJECTION = AppRecError(AppRecErrorCode.X99, "Pasienten er ikke innlagt ved avdelingen")
+
+
+@dataclass
+class Received:
+    at: float
+    body: bytes
+    answered: str
+    apprec_id: str | None = None
+
+
+@dataclass
+class FakeHospital:
+    port: int
+    schema: etree.XMLSchema
+    script: list[str]
+    received: list[Received] = field(default_factory=list)
+    _server: uvicorn.Server | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}/elin/messages"
+
+    async def _receive(self, request: Request) -> Response:
+        body = await request.body()
+        step = self.script[min(len(self.received), len(self.script) - 1)]
+        entry = Received(time.monotonic(), body, step)
+        self.received.append(entry)
+        if step == "500":
+            return Response("boom", status_code=500)
+        if step == "timeout":
+            await asyncio.sleep(1.0)
+            return Response("too late", status_code=500)
+        message = read_message(
+            body, schema=self.schema, supported_types=frozenset({"DIALOG_HELSEFAGLIG"})
+        )
+        head = message.head
+        if step == "other":
+            head = head.model_copy(update={"msg_id": str(uuid.uuid4())})
+        entry.apprec_id = str(uuid.uuid4())
+        apprec = build_apprec(
+            original=head,
+            errors=[REJECTION] if step == "reject" else [],
+            version="1.1",
+            apprec_id=uuid.UUID(entry.apprec_id),
+            gen_date=datetime.now(),
+            hub=Party(her_id="59", name="ST OLAVS HOSPITAL HF"),
+        )
+        return Response(apprec, media_type="application/xml")
+
+    def start(self) -> FakeHospital:
+        app = Starlette(routes=[Route("/elin/messages", self._receive, methods=["POST"])])
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=2,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            assert time.monotonic() < deadline, "the fake hospital did not start"
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
