@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from hub_shared.consumer import EventHandler, IdempotentConsumer
+from hub_shared.consumer import BatchHandler, EventHandler, IdempotentConsumer
 from hub_shared.db import make_engine, make_sessionmaker
 from hub_shared.db.uow import UnitOfWork
 from hub_shared.outbox import OutboxRelay, OutboxSignal
@@ -64,8 +64,10 @@ class ServiceRuntime:
         handler: EventHandler,
         processed: sa.Table,
         source: str,
+        batch_handler: BatchHandler | None = None,
     ) -> IdempotentConsumer:
-        """Subscribe a handler (in consumer group `name`); it runs when the runtime starts."""
+        """Subscribe a handler (in consumer group `name`); it runs when the runtime starts.
+        `batch_handler`, when given, applies each fetched batch in one transaction."""
         consumer = IdempotentConsumer(
             name=name,
             topics=topics,
@@ -73,6 +75,7 @@ class ServiceRuntime:
             uow_factory=lambda: self.uow(source=source),
             processed=processed,
             kafka=self.settings.kafka,
+            batch_handler=batch_handler,
         )
         self.consumers.append(consumer)
         return consumer

@@ -1,5 +1,11 @@
 """The idempotent consumer loop every service uses to react to events."""
 
-from hub_shared.consumer.loop import EventHandler, IdempotentConsumer, is_transient
+from hub_shared.consumer.loop import (
+    BatchHandler,
+    EventHandler,
+    IdempotentConsumer,
+    is_transient,
+    span_of,
+)
 
-__all__ = ["EventHandler", "IdempotentConsumer", "is_transient"]
+__all__ = ["BatchHandler", "EventHandler", "IdempotentConsumer", "is_transient", "span_of"]

@@ -1,6 +1,12 @@
 """Idempotent consumer: each event's effect and its id are committed in one transaction, and the
 Kafka offset only after that. A redelivered event finds its id recorded and changes nothing.
 
+A service whose handler can take several events at once (a `BatchHandler`) gets each partition's
+fetched records in one transaction: the effects and ids of all of them commit together, then the
+offset. When such a batch fails, its records are applied again one by one, so that a poison event
+is found and dead-lettered alone and the others are applied as usual. Every event keeps its own
+span, a child of the publisher's, whether it was applied alone or in a batch.
+
 A poison event (one the handler keeps failing on) goes to `<topic>.dlq` with the error after a bounded
 number of tries, so that it does not block its partition. A transient failure (database or broker
 away) is retried without end and never sent to the DLQ: it is not the event's fault.
@@ -9,8 +15,10 @@ away) is retried without end and never sent to the DLQ: it is not the event's fa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -33,6 +41,25 @@ tracer = trace.get_tracer("hub_shared.consumer")
 
 # A handler applies one event inside the unit of work (and may publish events of its own there).
 EventHandler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
+# A batch handler applies several events (of one partition, in order, none seen before) in one
+# unit of work, with the same effect as applying them one after another.
+BatchHandler = Callable[[UnitOfWork, Sequence[Envelope]], Awaitable[None]]
+
+_ID_CHUNK = 500  # ids per IN (...) query: far below SQLite's and PostgreSQL's parameter limits
+_BATCH_SPANS: ContextVar[dict[str, trace.Span] | None] = ContextVar("hub_batch_spans", default=None)
+
+
+@contextlib.contextmanager
+def span_of(event_id: str | None) -> Iterator[None]:
+    """In a batch handler: make the span of one of the batch's events current, so that what is
+    published now continues that event's trace (as the one-by-one path does by itself).
+    Elsewhere, or for an id not in the batch, it changes nothing."""
+    span = (_BATCH_SPANS.get() or {}).get(event_id or "")
+    if span is None:
+        yield
+        return
+    with trace.use_span(span, end_on_exit=False):
+        yield
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -63,10 +90,12 @@ class IdempotentConsumer:
         processed: sa.Table,
         kafka: KafkaSettings,
         max_attempts: int | None = None,
+        batch_handler: BatchHandler | None = None,
     ) -> None:
         self.name = name
         self.topics = topics
         self.handler = handler
+        self.batch_handler = batch_handler
         self.uow_factory = uow_factory
         self.processed = processed
         self.kafka = kafka
@@ -94,10 +123,11 @@ class IdempotentConsumer:
         self.consumer = make_consumer(self.kafka, self.name, *self.topics)
         await self.consumer.start()
         while not stop.is_set():
-            batches = await self.consumer.getmany(timeout_ms=200, max_records=500)
+            batches = await self.consumer.getmany(
+                timeout_ms=200, max_records=self.kafka.consumer_max_records
+            )
             for tp, records in batches.items():
-                for record in records:
-                    await self.handle_record(record)
+                await self.handle_records(records)
                 await self.consumer.commit({tp: records[-1].offset + 1})
                 self._report_lag(tp, records[-1].offset + 1)
 
@@ -107,6 +137,31 @@ class IdempotentConsumer:
         if highwater is not None:  # Tansu's high watermark is unreliable (ARCHITECTURE.md)
             lag = max(0, highwater - committed)
             CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(lag)
+
+    async def handle_records(self, records: Sequence[ConsumerRecord]) -> None:
+        """Apply records of one partition, in order: together in one transaction when the handler
+        takes batches, else (or when the batch fails) one by one."""
+        if self.batch_handler is None or len(records) < 2:
+            for record in records:
+                await self.handle_record(record)
+            return
+        try:
+            await self._apply_batch(records)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning(
+                "consumer %s: a batch of %d failed (%s); applying them one by one",
+                self.name,
+                len(records),
+                type(exc).__name__,
+            )
+            for record in records:
+                await self.handle_record(record)
+            return
+        self.handled += len(records)
+        for record in records:
+            EVENTS_CONSUMED.labels(self.name, record.topic).inc()
 
     async def handle_record(self, record: ConsumerRecord) -> None:
         """Apply one record exactly once, or dead-letter it after bounded tries."""
@@ -158,6 +213,57 @@ class IdempotentConsumer:
                 )
                 await uow.commit()
 
+    async def _apply_batch(self, records: Sequence[ConsumerRecord]) -> None:
+        assert self.batch_handler is not None
+        envelopes = [_envelope(record) for record in records]  # a poison record fails the batch
+        spans = [
+            _span(record, envelope, self.name)
+            for record, envelope in zip(records, envelopes, strict=True)
+        ]
+        try:
+            fresh: dict[str, Envelope] = {}
+            for envelope in envelopes:  # a redelivery within the batch counts once
+                fresh.setdefault(str(envelope.id), envelope)
+            async with self.uow_factory() as uow:
+                for seen in await self._seen_ids(uow.session, list(fresh)):
+                    del fresh[seen]
+                if fresh:
+                    spans_by_id = {
+                        str(e.id): span for e, span in zip(envelopes, spans, strict=True)
+                    }
+                    token = _BATCH_SPANS.set(spans_by_id)
+                    try:
+                        await self.batch_handler(uow, list(fresh.values()))
+                    finally:
+                        _BATCH_SPANS.reset(token)
+                    now = datetime.now(UTC)
+                    await uow.session.execute(
+                        sa.insert(self.processed),
+                        [
+                            {"consumer": self.name, "event_id": event_id, "processed_at": now}
+                            for event_id in fresh
+                        ],
+                    )
+                await uow.commit()
+        except BaseException as exc:
+            for span in spans:
+                span.record_exception(exc)
+                span.set_status(trace.Status(trace.StatusCode.ERROR, type(exc).__name__))
+            raise
+        finally:
+            for span in spans:
+                span.end()
+
+    async def _seen_ids(self, session: AsyncSession, event_ids: list[str]) -> set[str]:
+        seen: set[str] = set()
+        for start in range(0, len(event_ids), _ID_CHUNK):
+            chunk = event_ids[start : start + _ID_CHUNK]
+            query = sa.select(self.processed.c.event_id).where(
+                self.processed.c.consumer == self.name, self.processed.c.event_id.in_(chunk)
+            )
+            seen.update((await session.execute(query)).scalars())
+        return seen
+
     async def _seen(self, session: AsyncSession, envelope: Envelope) -> bool:
         query = sa.select(sa.literal(1)).where(
             self.processed.c.consumer == self.name, self.processed.c.event_id == str(envelope.id)
@@ -197,6 +303,22 @@ class IdempotentConsumer:
                     log.debug("client stop failed", exc_info=True)
 
 
+def _span(record: ConsumerRecord, envelope: Envelope, group: str) -> trace.Span:
+    """The span of one event applied in a batch: a child of its publisher's, as when alone."""
+    parent = propagate.extract({k: v.decode() for k, v in record.headers or ()})
+    return tracer.start_span(
+        f"{record.topic} process {envelope.type}",
+        context=parent,
+        kind=trace.SpanKind.CONSUMER,
+        attributes={
+            "messaging.destination.name": record.topic,
+            "messaging.consumer.group.name": group,
+            "hub.event_type": envelope.type,
+            "hub.stay_id": envelope.subject,
+        },
+    )
+
+
 def _envelope(record: ConsumerRecord) -> Envelope:
     try:
         return Envelope.from_bytes(record.value or b"")
@@ -204,4 +326,4 @@ def _envelope(record: ConsumerRecord) -> Envelope:
         raise PoisonEvent(f"not an event envelope: {exc.__class__.__name__}") from exc
 
 
-__all__ = ["IdempotentConsumer", "TopicPartition"]
+__all__ = ["BatchHandler", "IdempotentConsumer", "TopicPartition", "span_of"]

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from hub_shared.db.engine import write_turn
 from hub_shared.events.envelope import Envelope, EventData
-from hub_shared.outbox import OutboxSignal, add_to_outbox
+from hub_shared.outbox import OutboxSignal, add_rows_to_outbox, add_to_outbox, outbox_row
 
 
 class UnitOfWork:
@@ -34,6 +34,7 @@ class UnitOfWork:
         # hot path saves the ORM session's bookkeeping (about a third of a request's time).
         self.session: AsyncConnection | AsyncSession
         self._events = 0
+        self._staged: list[dict] = []
         self._turn: contextlib.AbstractAsyncContextManager[None] | None = None
 
     async def __aenter__(self) -> UnitOfWork:
@@ -44,6 +45,7 @@ class UnitOfWork:
         else:
             self.session = self._sessionmaker()
         self._events = 0
+        self._staged = []
         return self
 
     async def __aexit__(
@@ -62,16 +64,34 @@ class UnitOfWork:
 
     async def publish(self, data: EventData, *, subject: str) -> Envelope:
         """Record an event in the outbox, inside this transaction."""
+        await self.flush()
         envelope = Envelope.wrap(data, subject=subject, source=self.source)
         await add_to_outbox(self.session, self._outbox, envelope, data.TOPIC)
         self._events += 1
         return envelope
 
+    def stage(self, data: EventData, *, subject: str) -> Envelope:
+        """Record an event as `publish` does, but write it with the next publish, flush or commit,
+        together with the other staged events (one statement for many). The outbox order is the
+        order of the calls; the trace context is the current one at this call."""
+        envelope = Envelope.wrap(data, subject=subject, source=self.source)
+        self._staged.append(outbox_row(envelope, data.TOPIC))
+        self._events += 1
+        return envelope
+
+    async def flush(self) -> None:
+        """Write the staged events to the outbox."""
+        rows, self._staged = self._staged, []
+        await add_rows_to_outbox(self.session, self._outbox, rows)  # type: ignore[arg-type]
+
     async def commit(self) -> None:
+        await self.flush()
         await self.session.commit()
         if self._events and self._signal is not None:
             self._signal.notify()
         self._events = 0
 
     async def rollback(self) -> None:
+        self._staged = []
+        self._events = 0
         await self.session.rollback()
