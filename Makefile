@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
 VENV_STAMP := .venv/.synced
 
-.PHONY: run test lint format bench install clean traces events asyncapi
+.PHONY: run test lint format bench install clean traces events asyncapi screenshots
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -50,3 +50,6 @@ bench: $(VENV_STAMP)
 	.venv/bin/python benchmarks/matching.py
 	.venv/bin/python benchmarks/replay.py
 	.venv/bin/python benchmarks/e2e.py
+
+screenshots: $(VENV_STAMP)
+	.venv/bin/python tests/browser/screenshots.py

@@ -51,6 +51,7 @@ from housing_match.entrypoints.views import (
     assignment_view,
     outbound_summary,
 )
+from housing_match.office import add_office_consumer, office_router
 from housing_match.service import (
     Conflict,
     HousingOffice,
@@ -126,6 +127,7 @@ def create_app(
             processed=orm.processed_events,
             source=SOURCE,
         )
+        add_office_consumer(runtime, s, clock=clock)  # the office pages' feed
         built["office"] = office
         return runtime
 
@@ -154,6 +156,7 @@ def create_app(
     _case_routes(app)
     _matching_routes(app)
     _answer_routes(app)
+    app.include_router(office_router)  # the housing office's pages at /office/
     return app
 
 
