@@ -36,6 +36,7 @@ class Received:
     body: bytes
     answered: str
     apprec_id: str | None = None
+    traceparent: str | None = None
 
 
 @dataclass
@@ -54,7 +55,9 @@ class FakeHospital:
     async def _receive(self, request: Request) -> Response:
         body = await request.body()
         step = self.script[min(len(self.received), len(self.script) - 1)]
-        entry = Received(time.monotonic(), body, step)
+        entry = Received(
+            time.monotonic(), body, step, traceparent=request.headers.get("traceparent")
+        )
         self.received.append(entry)
         if step == "500":
             return Response("boom", status_code=500)

@@ -131,6 +131,13 @@ async def test_the_answer_is_retried_with_backoff_until_the_apprec_comes_back(
         assert started >= planned
     # The hospital got the same message each time, and its AppRec is recorded.
     assert len({r.body for r in hospital.received}) == 1
+    # Every attempt continues the trace of the officer's decision (W3C traceparent).
+    trace_ids = {
+        (r.traceparent or "").split("-")[1:2][0] for r in hospital.received if r.traceparent
+    }
+    assert len(trace_ids) == 1 and len(hospital.received) == len(
+        [r for r in hospital.received if r.traceparent]
+    )
     assert [r.answered for r in hospital.received] == ["500", "timeout", "other", "ok"]
     assert final["apprec"]["status"] == "1"
     assert final["apprec"]["msg_id"] == hospital.received[-1].apprec_id

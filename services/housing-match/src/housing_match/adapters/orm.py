@@ -280,7 +280,14 @@ cases = sa.Table("cases", metadata, *case_columns())
 matching_runs = sa.Table("matching_runs", metadata, *run_columns())
 proposals = sa.Table("proposals", metadata, *proposal_columns())
 assignments = sa.Table("assignments", metadata, *assignment_columns())
-outbound_messages = sa.Table("outbound_messages", metadata, *outbound_columns())
+outbound_messages = sa.Table(
+    "outbound_messages",
+    metadata,
+    *outbound_columns(),
+    # W3C trace context of the decision behind the answer (migration 0003): the delivery to the
+    # hospital continues that trace.
+    sa.Column("traceparent", sa.String(200), nullable=True),
+)
 outbound_attempts = sa.Table("outbound_attempts", metadata, *attempt_columns())
 outbox, processed_events = add_infrastructure_tables(metadata)
 audit_log = add_audit_table(metadata)

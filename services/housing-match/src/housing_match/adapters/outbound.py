@@ -30,6 +30,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 from lxml import etree
+from opentelemetry import propagate, trace
 
 from housing_match.adapters import orm
 from housing_match.settings import Settings
@@ -44,6 +45,9 @@ log = logging.getLogger(__name__)
 PENDING, DELIVERED, REJECTED = "pending", "delivered", "rejected"
 _BATCH = 100
 _CLAIM_MARGIN = timedelta(seconds=30)
+
+
+tracer = trace.get_tracer("housing_match.outbound")
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class _Claimed:
     receiver_her: str
     body: bytes
     started_at: datetime
+    traceparent: str | None = None
 
 
 class AnswerSender:
@@ -167,10 +172,14 @@ class AnswerSender:
             if not mine:
                 return []
             query = sa.select(
-                table.c.msg_id, table.c.attempts, table.c.receiver_her, table.c.body
+                table.c.msg_id,
+                table.c.attempts,
+                table.c.receiver_her,
+                table.c.body,
+                table.c.traceparent,
             ).where(table.c.msg_id.in_(mine))
             claimed = [
-                _Claimed(r.msg_id, r.attempts, r.receiver_her, r.body, now)
+                _Claimed(r.msg_id, r.attempts, r.receiver_her, r.body, now, r.traceparent)
                 for r in (await uow.session.execute(query)).all()
             ]
             await uow.commit()
@@ -197,12 +206,22 @@ class AnswerSender:
         return self._http
 
     async def _post(self, endpoint: str, claimed: _Claimed) -> Attempt:
+        parent = propagate.extract({"traceparent": claimed.traceparent or ""})
+        with tracer.start_as_current_span(
+            "deliver answer to hospital",
+            context=parent,
+            kind=trace.SpanKind.CLIENT,
+            attributes={"hub.msg_id": claimed.msg_id, "hub.attempt": claimed.attempt},
+        ) as span:
+            attempt = await self._send(endpoint, claimed)
+            span.set_attribute("hub.outcome", attempt.outcome)
+            return attempt
+
+    async def _send(self, endpoint: str, claimed: _Claimed) -> Attempt:
+        headers = {"content-type": "application/xml; charset=utf-8"}
+        propagate.inject(headers)  # the hospital's side may continue the trace
         try:
-            response = await self._client().post(
-                endpoint,
-                content=claimed.body,
-                headers={"content-type": "application/xml; charset=utf-8"},
-            )
+            response = await self._client().post(endpoint, content=claimed.body, headers=headers)
         except httpx.TimeoutException as exc:
             return Attempt("timeout", detail=type(exc).__name__)
         except httpx.HTTPError as exc:

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from opentelemetry import propagate
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from housing_match.adapters import orm
@@ -381,4 +382,7 @@ class OutboundRepository:
         return (await self.conn.execute(query)).all()
 
     async def insert(self, values: dict[str, Any]) -> None:
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)  # the delivery continues the trace of this decision
+        values = {**values, "traceparent": carrier.get("traceparent")}
         await self.conn.execute(sa.insert(orm.outbound_messages).values(values))
