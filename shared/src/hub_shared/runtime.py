@@ -35,7 +35,9 @@ class ServiceRuntime:
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.engine = make_engine(self.settings.resolved_database_url())
+        self.engine = make_engine(
+            self.settings.resolved_database_url(), sqlite_cache_mb=self.settings.sqlite_cache_mb
+        )
         self.sessionmaker = make_sessionmaker(self.engine)
         self.relay = OutboxRelay(
             self.engine,

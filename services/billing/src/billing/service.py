@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -20,11 +20,13 @@ from billing.adapters.fact_json import fact_to_json
 from billing.adapters.ratefiles import load_agreements, load_rates
 from billing.adapters.repository import (
     Db,
+    FactCache,
     FactRow,
     FactStore,
     InvoiceRepository,
     Projection,
     StoredLine,
+    clock_values,
     dumps,
 )
 from billing.domain import (
@@ -39,6 +41,7 @@ from billing.domain import (
     StayFacts,
     accept,
     assess,
+    assess_now_and_ahead,
     choose_profile,
     contest,
     month_lines,
@@ -55,6 +58,7 @@ from billing.domain.publication import (
 )
 from billing.settings import Settings
 from hub_shared.auth import Caller
+from hub_shared.consumer import span_of
 from hub_shared.db.uow import UnitOfWork
 from hub_shared.events import EVENT_MODELS, topics
 from hub_shared.events.billing import (
@@ -102,6 +106,7 @@ class BillingConfig:
     stay_secret: bytes
     horizon: timedelta = timedelta(days=731)
     payment_terms_days: int = 30
+    fact_cache_rows: int = 50_000
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BillingConfig:
@@ -112,6 +117,7 @@ class BillingConfig:
             stay_secret=settings.stay_secret.get_secret_value().encode(),
             horizon=timedelta(days=settings.clock_horizon_days),
             payment_terms_days=settings.payment_terms_days,
+            fact_cache_rows=settings.fact_cache_rows,
         )
 
 
@@ -160,72 +166,171 @@ class IssuedDocument:
 class Billing:
     config: BillingConfig
     clock: Callable[[], datetime] = utc_now
+    facts: FactCache = field(init=False, repr=False)
+    """The facts recomputations read, decoded once (see FactCache); reads for people bypass it."""
+
+    def __post_init__(self) -> None:
+        self.facts = FactCache(self.config.fact_cache_rows)
 
     # --- events in -----------------------------------------------------------------------
 
     async def apply_event(self, uow: UnitOfWork, envelope: Envelope) -> None:
-        """The consumer's handler: keep the event's fact and recompute its stay.
+        """The consumer's handler for one event (see `apply_events`)."""
+        await self.apply_events(uow, [envelope])
+
+    async def apply_events(self, uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
+        """The consumer's handler: keep each event's fact, then recompute every stay they touch,
+        once. The result is that of applying them one by one, since a stay's assessment depends on
+        its set of facts only; subscribers hear what changed since they last heard of the stay.
 
         An event already in the fact store (a replay, under any consumer group) changes nothing.
         """
-        model = EVENT_MODELS.get(envelope.type)
-        if model is None or model.TOPIC not in CONSUMED_TOPICS:
+        kept: dict[str, FactRow] = {}
+        for envelope in envelopes:
+            model = EVENT_MODELS.get(envelope.type)
+            if model is None or model.TOPIC not in CONSUMED_TOPICS:
+                continue
+            data = model.model_validate(envelope.data)  # an invalid event fails: bounded retry, DLQ
+            mapped = map_event(data, str(envelope.id))
+            if mapped is None:
+                continue
+            stay_id = getattr(data, "stay_id", None) or envelope.subject
+            row = self._fact_row(envelope, model.TOPIC, stay_id, mapped)
+            kept.setdefault(row.event_id, row)
+        store = FactStore(uow.session, self.facts)
+        for event_id in await store.known(kept):
+            del kept[event_id]
+        if not kept:
             return
-        data = model.model_validate(envelope.data)  # an invalid event fails: bounded retry, DLQ
-        mapped = map_event(data, str(envelope.id))
-        if mapped is None:
-            return
-        stay_id = getattr(data, "stay_id", None) or envelope.subject
-        store = FactStore(uow.session)
-        if await store.has(str(envelope.id)):
-            return
-        await store.add(self._fact_values(envelope, model.TOPIC, stay_id, mapped))
-        await self.recompute(uow, stay_id)
+        await store.add_many(_fact_values(row) for row in kept.values())
+        for row in kept.values():
+            self.facts.put(row)
+        arrivals: dict[str, list[str]] = {}
+        for event_id, row in kept.items():
+            arrivals.setdefault(row.stay_id, []).append(event_id)
+        await self.recompute_many(uow, list(arrivals), arrivals=arrivals)
 
-    def _fact_values(
+    def _fact_row(
         self, envelope: Envelope, topic: str, stay_id: str, mapped: MappedEvent
-    ) -> dict[str, Any]:
-        return {
-            "event_id": str(envelope.id),
-            "stay_id": stay_id,
-            "topic": topic,
-            "event_type": envelope.type,
-            "source": envelope.source,
-            "event_time": envelope.time,
-            "consumed_at": self.clock(),
-            "message_id": mapped.message_id,
-            "gen_date": mapped.gen_date,
-            "received_at": mapped.received_at,
-            "from_admission": mapped.from_admission,
-            "fact": dumps(fact_to_json(mapped.fact)),
-            "stay_ref": dumps(mapped.stay_ref.to_json()) if mapped.stay_ref else None,
-            "data": dumps(redacted(envelope.data)),
-        }
+    ) -> FactRow:
+        return FactRow(
+            event_id=str(envelope.id),
+            stay_id=stay_id,
+            topic=topic,
+            event_type=envelope.type,
+            source=envelope.source,
+            event_time=envelope.time,
+            consumed_at=self.clock(),
+            message_id=mapped.message_id,
+            gen_date=mapped.gen_date,
+            received_at=mapped.received_at,
+            from_admission=mapped.from_admission,
+            fact=mapped.fact,
+            stay_ref=mapped.stay_ref,
+            data_json=dumps(redacted(envelope.data)),
+        )
 
     async def recompute(self, uow: UnitOfWork, stay_id: str) -> Recomputed:
         """Assess the stay from all its facts, publish what changed about its clocks, and keep the
         projection. Depends on the set of facts only, so replays and duplicates publish nothing."""
+        (result,) = await self.recompute_many(uow, [stay_id])
+        return result
+
+    async def recompute_many(
+        self,
+        uow: UnitOfWork,
+        stay_ids: Sequence[str],
+        *,
+        arrivals: Mapping[str, Sequence[str]] | None = None,
+    ) -> list[Recomputed]:
+        """`recompute` for several stays, with one read and one write per table for all of them.
+
+        `arrivals` names, per stay, the events just added to its facts, in the order they came.
+        Subscribers are then told what they would have been told had each come in a transaction
+        of its own: the clock announcements after each event, each in that event's trace."""
         now = self.clock()
         session = uow.session
-        rows = await FactStore(session).for_stay(stay_id)
+        facts = await FactStore(session, self.facts).for_stays(stay_ids)
         projection = Projection(session)
-        report = self._report(stay_id, rows, now)
-        if report is None:
-            await projection.save_stay(_incomplete(stay_id, len(rows), now))
-            return Recomputed(stay_id, complete=False)
-        horizon = assess(
-            report.stay, self.config.rates, report.profile, as_of=now + self.config.horizon
-        )
-        found = changes(
-            await projection.clocks(stay_id), clocks_of(horizon), reasons=_void_reasons(horizon)
-        )
-        for change in found:
-            await uow.publish(_clock_event(stay_id, change), subject=stay_id)
-            await projection.save_clock(stay_id, change.clock, now)
-        await projection.save_stay(_stay_values(report, horizon, len(rows), now))
-        return Recomputed(stay_id, complete=True, changes=tuple(found))
+        published = await projection.clocks_of_stays(stay_ids)
+        stays: list[dict[str, Any]] = []
+        clocks: list[dict[str, Any]] = []
+        results: list[Recomputed] = []
+        for stay_id in stay_ids:
+            rows = facts.get(stay_id, [])
+            arrived = list((arrivals or {}).get(stay_id, ()))
+            known = published.get(stay_id, {})
+            found: list[Change] = []
+            for event_id, step in self._announcements_before(stay_id, rows, arrived, known, now):
+                with span_of(event_id):
+                    for change in step:
+                        uow.stage(_clock_event(stay_id, change), subject=stay_id)
+                        clocks.append(clock_values(stay_id, change.clock, now))
+                        known = {**known, change.clock.period_key: change.clock}
+                found += step
+            basis = self._basis(stay_id, rows)
+            if basis is None:
+                stays.append(_incomplete(stay_id, len(rows), now))
+                results.append(Recomputed(stay_id, complete=False, changes=tuple(found)))
+                continue
+            stay, profile, notes = basis
+            assessment, horizon = assess_now_and_ahead(
+                stay, self.config.rates, profile, as_of=now, horizon=now + self.config.horizon
+            )
+            report = StayReport(stay, profile, assessment, notes, tuple(rows))
+            last = changes(known, clocks_of(horizon), reasons=_void_reasons(horizon))
+            with span_of(arrived[-1] if arrived else None):
+                for change in last:
+                    uow.stage(_clock_event(stay_id, change), subject=stay_id)
+                    clocks.append(clock_values(stay_id, change.clock, now))
+            found += last
+            stays.append(_stay_values(report, horizon, len(rows), now))
+            results.append(Recomputed(stay_id, complete=True, changes=tuple(found)))
+        await projection.save_clocks(clocks)
+        await projection.save_stays(stays)
+        await uow.flush()
+        return results
+
+    def _announcements_before(
+        self,
+        stay_id: str,
+        rows: list[FactRow],
+        arrived: list[str],
+        published: Mapping[str, PublishedClock],
+        now: datetime,
+    ) -> Iterable[tuple[str, list[Change]]]:
+        """The clock announcements after each of the events that arrived before the last one:
+        the stay's facts as they stood then, assessed up to the horizon, against what had been
+        published by then."""
+        if len(arrived) < 2:
+            return
+        new = set(arrived)
+        by_id = {row.event_id: row for row in rows}
+        facts = [row for row in rows if row.event_id not in new]
+        known = dict(published)
+        for event_id in arrived[:-1]:
+            facts.append(by_id[event_id])
+            basis = self._basis(stay_id, facts)
+            if basis is None:
+                continue
+            stay, profile, _notes = basis
+            ahead = assess(stay, self.config.rates, profile, as_of=now + self.config.horizon)
+            step = changes(known, clocks_of(ahead), reasons=_void_reasons(ahead))
+            known.update((change.clock.period_key, change.clock) for change in step)
+            yield event_id, step
 
     def _report(self, stay_id: str, rows: list[FactRow], now: datetime) -> StayReport | None:
+        basis = self._basis(stay_id, rows)
+        if basis is None:
+            return None
+        stay, profile, notes = basis
+        assessment = assess(stay, self.config.rates, profile, as_of=now)
+        return StayReport(stay, profile, assessment, notes, tuple(rows))
+
+    def _basis(
+        self, stay_id: str, rows: list[FactRow]
+    ) -> tuple[StayFacts, AgreementProfile, tuple[str, ...]] | None:
+        """The stay from its facts, the profile it is judged under, and the notes on both."""
         stay, notes = stay_facts(stay_id, (row.stored for row in rows))
         if stay is None:
             return None
@@ -233,11 +338,9 @@ class Billing:
             f"The municipality's answer {row.message_id} is not in the agreed form: read as "
             "'cannot receive' (it does not stop the clock); a person must read the message"
             for row in rows
-            if row.event_type == "MunicipalityAnswered" and row.data.get("structured") is False
+            if row.unreadable_answer
         ]
-        profile = choose_profile(stay, self.config.agreements)
-        assessment = assess(stay, self.config.rates, profile, as_of=now)
-        return StayReport(stay, profile, assessment, tuple(notes), tuple(rows))
+        return stay, choose_profile(stay, self.config.agreements), tuple(notes)
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -682,6 +785,26 @@ def _clock_event(stay_id: str, change: Change) -> EventData:
         reasons=list(clock.reasons),
         revision=clock.revision,
     )
+
+
+def _fact_values(row: FactRow) -> dict[str, Any]:
+    """The fact store's row of a consumed event."""
+    return {
+        "event_id": row.event_id,
+        "stay_id": row.stay_id,
+        "topic": row.topic,
+        "event_type": row.event_type,
+        "source": row.source,
+        "event_time": row.event_time,
+        "consumed_at": row.consumed_at,
+        "message_id": row.message_id,
+        "gen_date": row.gen_date,
+        "received_at": row.received_at,
+        "from_admission": row.from_admission,
+        "fact": dumps(fact_to_json(row.fact)),
+        "stay_ref": dumps(row.stay_ref.to_json()) if row.stay_ref else None,
+        "data": row.data_json,
+    }
 
 
 def _incomplete(stay_id: str, fact_count: int, now: datetime) -> dict[str, Any]:

@@ -21,3 +21,6 @@ class Settings(ServiceSettings):
     published as the stop of the clock; a period with no stop within it is running."""
     payment_terms_days: int = 30
     """HUB_PAYMENT_TERMS_DAYS: an invoice is due this many days after it is issued."""
+    fact_cache_rows: int = 50_000
+    """HUB_FACT_CACHE_ROWS: how many stored facts the consumer keeps decoded in memory (a few kB
+    each), so that recomputing a stay does not read and decode its earlier facts again; 0: none."""

@@ -26,7 +26,16 @@ from billing_scenarios import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from billing.domain import StayAssessment, assess, month_lines, reconcile, totals
+from billing.adapters.ratefiles import load_agreements
+from billing.domain import (
+    NATIONAL,
+    StayAssessment,
+    assess,
+    assess_now_and_ahead,
+    month_lines,
+    reconcile,
+    totals,
+)
 
 FIRST_DAY = datetime(2023, 10, 1, 10, 0)  # naive Oslo wall clock, as in the messages
 DAY = 24 * 60  # minutes
@@ -196,6 +205,29 @@ def test_reconcile_brings_the_ledger_to_the_recomputation(
     assert totals(ledger) == totals(line for line in after if line.priced)
     assert reconcile(ledger, after) == []
     assert len({line.line_id for line in ledger}) == len(ledger)
+
+
+PROFILES = [NATIONAL, *load_agreements().profiles.values()]
+
+
+@fast
+@given(scenarios(), st.integers(-5, 120), st.sampled_from(PROFILES))
+def test_assessing_now_and_ahead_at_once_is_assessing_twice(
+    scenario: Scenario, days_after: int, profile: Any
+) -> None:
+    """The shortcut billing takes when nothing runs past the day after `as_of` (one assessment
+    for both) gives exactly what two assessments give, whenever `as_of` falls in the stay."""
+    stay, events, _ = scenario
+    facts = stay_facts(stay, events)
+    as_of = oslo(stay["admitted"]) + timedelta(days=days_after, minutes=days_after * 37)
+    horizon = as_of + timedelta(days=731)
+
+    now, ahead = assess_now_and_ahead(
+        facts, packaged_rates(), profile, as_of=as_of, horizon=horizon
+    )
+
+    assert now == assess(facts, packaged_rates(), profile, as_of=as_of)
+    assert ahead == assess(facts, packaged_rates(), profile, as_of=horizon)
 
 
 def _next_month(month: date) -> date:

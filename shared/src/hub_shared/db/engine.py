@@ -15,11 +15,15 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An engine tuned for its backend: WAL and a busy timeout for SQLite, a pool for PostgreSQL."""
+def make_engine(url: str, *, sqlite_cache_mb: int = 0, **kwargs: Any) -> AsyncEngine:
+    """An engine tuned for its backend: WAL and a busy timeout for SQLite, a pool for PostgreSQL.
+
+    `sqlite_cache_mb`: SQLite's page cache per connection (0: SQLite's default, 2 MB)."""
     if is_sqlite(url):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        if sqlite_cache_mb > 0:
+            event.listen(engine.sync_engine, "connect", _sqlite_cache(sqlite_cache_mb))
         return engine
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
@@ -37,6 +41,15 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_cache(megabytes: int) -> Any:
+    def pragma(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute(f"PRAGMA cache_size=-{int(megabytes) * 1024}")  # negative: in KiB
+        cursor.close()
+
+    return pragma
 
 
 _WRITE_LOCKS: dict[int, asyncio.Lock] = {}

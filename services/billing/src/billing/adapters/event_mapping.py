@@ -20,6 +20,8 @@ from hub_shared.events import admission, discharge, housing
 from hub_shared.events.admission import MessageRef, OrganisationRef
 from hub_shared.events.envelope import EventData
 
+_SECTORS = frozenset(s.value for s in Sector)
+
 UNKNOWN_SECTOR_NOTE = (
     "The sector of the hospital unit is not known (not in the address register): judged as "
     "somatic, without the cooperation-meeting rule of psykisk helsevern and TSB"
@@ -199,7 +201,7 @@ def stay_facts(stay_id: str, stored: Iterable[StoredFact]) -> tuple[StayFacts | 
         return None, []
     notes = []
     sector = ref.sector or next((r.stay_ref.sector for r in rows if _sector_of(r)), None)
-    if sector not in {s.value for s in Sector}:
+    if sector not in _SECTORS:
         notes.append(UNKNOWN_SECTOR_NOTE)
         sector = Sector.SOMATIC.value
     stay = StayFacts(
@@ -219,7 +221,7 @@ def stay_facts(stay_id: str, stored: Iterable[StoredFact]) -> tuple[StayFacts | 
 
 
 def _sector_of(row: StoredFact) -> bool:
-    return row.stay_ref is not None and row.stay_ref.sector in {s.value for s in Sector}
+    return row.stay_ref is not None and row.stay_ref.sector in _SECTORS
 
 
 def _stay_attributes(rows: list[StoredFact]) -> StayRef | None:

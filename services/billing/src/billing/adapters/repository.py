@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from billing.adapters import orm
@@ -28,6 +31,14 @@ from billing.domain.publication import ClockState, PublishedClock
 
 Db = AsyncConnection | AsyncSession
 """What a unit of work hands out: a Core connection (the runtime's) or an ORM session."""
+
+IN_CHUNK = 500
+"""Keys per `IN (...)` query: well below the parameter limits of SQLite and PostgreSQL."""
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(items), IN_CHUNK):
+        yield items[start : start + IN_CHUNK]
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -59,35 +70,125 @@ class FactRow:
     from_admission: bool
     fact: Fact
     stay_ref: StayRef | None
-    data: dict[str, Any]
+    data_json: str
+    """The event's data without the patient (JSON), as kept for the evidence."""
 
     @property
+    def data(self) -> dict[str, Any]:
+        return json.loads(self.data_json)
+
+    @cached_property
     def stored(self) -> StoredFact:
         return StoredFact(
             self.event_id, self.event_type, self.fact, self.stay_ref, self.from_admission
         )
 
+    @cached_property
+    def unreadable_answer(self) -> bool:
+        """A municipality's answer the hub could not read (not in the agreed form)."""
+        return self.event_type == "MunicipalityAnswered" and self.data.get("structured") is False
+
+
+class FactCache:
+    """Facts as read back from the store, by event id, the most recently used kept.
+
+    A stored fact never changes (the store is append-only and an event id names one event), so a
+    fact read once need not be read and decoded again. Which facts a stay has is still asked of
+    the database every time: the cache only spares reading and decoding their content.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._rows: OrderedDict[str, FactRow] = OrderedDict()
+
+    def get(self, event_id: str) -> FactRow | None:
+        row = self._rows.get(event_id)
+        if row is not None:
+            self._rows.move_to_end(event_id)
+        return row
+
+    def put(self, row: FactRow) -> None:
+        if self.size <= 0:
+            return
+        self._rows[row.event_id] = row
+        self._rows.move_to_end(row.event_id)
+        while len(self._rows) > self.size:
+            self._rows.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
 
 class FactStore:
     """Append-only: facts are added, never changed or removed."""
 
-    def __init__(self, session: Db) -> None:
+    def __init__(self, session: Db, cache: FactCache | None = None) -> None:
         self.session = session
+        self.cache = cache
 
     async def has(self, event_id: str) -> bool:
-        query = sa.select(sa.literal(1)).where(orm.facts.c.event_id == event_id)
-        return (await self.session.execute(query)).first() is not None
+        return bool(await self.known([event_id]))
+
+    async def known(self, event_ids: Iterable[str]) -> set[str]:
+        """Those of `event_ids` already in the store."""
+        found: set[str] = set()
+        for chunk in _chunks(list(event_ids)):
+            query = sa.select(orm.facts.c.event_id).where(orm.facts.c.event_id.in_(chunk))
+            found.update((await self.session.execute(query)).scalars())
+        return found
 
     async def add(self, values: Mapping[str, Any]) -> None:
-        await self.session.execute(sa.insert(orm.facts).values(dict(values)))
+        await self.add_many([values])
+
+    async def add_many(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Several facts in one statement (none of them in the store yet)."""
+        rows = [dict(r) for r in rows]
+        if rows:
+            await self.session.execute(sa.insert(orm.facts), rows)
 
     async def for_stay(self, stay_id: str) -> list[FactRow]:
-        query = (
-            sa.select(orm.facts)
-            .where(orm.facts.c.stay_id == stay_id)
-            .order_by(orm.facts.c.gen_date, orm.facts.c.event_id)
-        )
-        return [_fact_row(row) for row in await self.session.execute(query)]
+        return (await self.for_stays([stay_id])).get(stay_id, [])
+
+    async def for_stays(self, stay_ids: Iterable[str]) -> dict[str, list[FactRow]]:
+        """Every fact of each stay, by GenDate then event id; a stay without facts is absent."""
+        if self.cache is None:
+            return await self._read(orm.facts.c.stay_id, list(stay_ids))
+        f = orm.facts.c
+        ids: dict[str, list[str]] = {}
+        for chunk in _chunks(list(stay_ids)):
+            query = (
+                sa.select(f.stay_id, f.event_id)
+                .where(f.stay_id.in_(chunk))
+                .order_by(f.stay_id, f.gen_date, f.event_id)
+            )
+            for stay_id, event_id in await self.session.execute(query):
+                ids.setdefault(stay_id, []).append(event_id)
+        cache = self.cache
+        missing = [e for events in ids.values() for e in events if cache.get(e) is None]
+        for rows in (await self._read(f.event_id, missing)).values():
+            for row in rows:
+                cache.put(row)
+        found: dict[str, list[FactRow]] = {}
+        for stay_id, events in ids.items():
+            rows = [cache.get(e) for e in events]
+            if any(row is None for row in rows):  # more facts than the cache holds: read them
+                return await self._read(f.stay_id, list(stay_ids))
+            found[stay_id] = rows  # type: ignore[assignment]
+        return found
+
+    async def _read(self, column: sa.Column, keys: list[str]) -> dict[str, list[FactRow]]:
+        """Whole rows where `column` is one of `keys`, by stay, by GenDate then event id."""
+        found: dict[str, list[FactRow]] = {}
+        f = orm.facts.c
+        for chunk in _chunks(keys):
+            query = (
+                sa.select(orm.facts)
+                .where(column.in_(chunk))
+                .order_by(f.stay_id, f.gen_date, f.event_id)
+            )
+            for row in await self.session.execute(query):
+                found.setdefault(row.stay_id, []).append(_fact_row(row))
+        return found
 
     async def stay_ids(self) -> list[str]:
         query = sa.select(orm.facts.c.stay_id).distinct().order_by(orm.facts.c.stay_id)
@@ -109,7 +210,7 @@ def _fact_row(row: sa.Row) -> FactRow:
         from_admission=row.from_admission,
         fact=fact_from_json(json.loads(row.fact)),
         stay_ref=StayRef.from_json(json.loads(row.stay_ref)) if row.stay_ref else None,
-        data=json.loads(row.data),
+        data_json=row.data,
     )
 
 
@@ -123,37 +224,37 @@ class Projection:
         self.session = session
 
     async def save_stay(self, values: Mapping[str, Any]) -> None:
-        await _upsert(self.session, orm.stays, {"stay_id": values["stay_id"]}, values)
+        await self.save_stays([values])
+
+    async def save_stays(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Insert or replace the projection of each stay (one row per stay)."""
+        await _upsert_many(self.session, orm.stays, ("stay_id",), rows)
 
     async def stay(self, stay_id: str) -> sa.Row | None:
         query = sa.select(orm.stays).where(orm.stays.c.stay_id == stay_id)
         return (await self.session.execute(query)).first()
 
     async def clocks(self, stay_id: str) -> dict[str, PublishedClock]:
-        query = sa.select(orm.clocks).where(orm.clocks.c.stay_id == stay_id)
-        return {row.period_key: _clock(row) for row in await self.session.execute(query)}
+        return (await self.clocks_of_stays([stay_id])).get(stay_id, {})
+
+    async def clocks_of_stays(
+        self, stay_ids: Iterable[str]
+    ) -> dict[str, dict[str, PublishedClock]]:
+        """The published clocks of each stay, by period key; a stay without clocks is absent."""
+        found: dict[str, dict[str, PublishedClock]] = {}
+        for chunk in _chunks(list(stay_ids)):
+            query = sa.select(orm.clocks).where(orm.clocks.c.stay_id.in_(chunk))
+            for row in await self.session.execute(query):
+                found.setdefault(row.stay_id, {})[row.period_key] = _clock(row)
+        return found
 
     async def save_clock(self, stay_id: str, clock: PublishedClock, now: datetime) -> None:
-        values = {
-            "stay_id": stay_id,
-            "period_key": clock.period_key,
-            "state": clock.state.value,
-            "started_on": clock.started_on,
-            "notice_msg_id": clock.notice_msg_id,
-            "hospital_her": clock.hospital_her,
-            "municipality_number": clock.municipality,
-            "daily_rate": clock.daily_rate,
-            "stops_on": clock.stops_on,
-            "end_reason": clock.end_reason,
-            "days": clock.days,
-            "amount": clock.amount,
-            "unpriced_days": clock.unpriced_days,
-            "reasons": dumps(list(clock.reasons)),
-            "revision": clock.revision,
-            "updated_at": now,
-        }
-        key = {"stay_id": stay_id, "period_key": clock.period_key}
-        await _upsert(self.session, orm.clocks, key, values)
+        await self.save_clocks([clock_values(stay_id, clock, now)])
+
+    async def save_clocks(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Insert or replace clocks (`clock_values`); of several rows for one period, the last."""
+        latest = {(r["stay_id"], r["period_key"]): r for r in rows}
+        await _upsert_many(self.session, orm.clocks, ("stay_id", "period_key"), latest.values())
 
     async def running_clocks(self, municipality_her: str, today: date) -> list[sa.Row]:
         """Clocks running on `today` for the stays whose municipality is `municipality_her`."""
@@ -204,6 +305,28 @@ class Projection:
         return list((await self.session.execute(sa.select(orm.stays.c.stay_id))).scalars())
 
 
+def clock_values(stay_id: str, clock: PublishedClock, now: datetime) -> dict[str, Any]:
+    """The `clocks` row of a published clock."""
+    return {
+        "stay_id": stay_id,
+        "period_key": clock.period_key,
+        "state": clock.state.value,
+        "started_on": clock.started_on,
+        "notice_msg_id": clock.notice_msg_id,
+        "hospital_her": clock.hospital_her,
+        "municipality_number": clock.municipality,
+        "daily_rate": clock.daily_rate,
+        "stops_on": clock.stops_on,
+        "end_reason": clock.end_reason,
+        "days": clock.days,
+        "amount": clock.amount,
+        "unpriced_days": clock.unpriced_days,
+        "reasons": dumps(list(clock.reasons)),
+        "revision": clock.revision,
+        "updated_at": now,
+    }
+
+
 def _clock(row: sa.Row) -> PublishedClock:
     return PublishedClock(
         period_key=row.period_key,
@@ -223,15 +346,29 @@ def _clock(row: sa.Row) -> PublishedClock:
     )
 
 
-async def _upsert(
-    session: Db, table: sa.Table, key: Mapping[str, Any], values: Mapping[str, Any]
+async def _upsert_many(
+    session: Db, table: sa.Table, key: tuple[str, ...], rows: Iterable[Mapping[str, Any]]
 ) -> None:
-    where = [table.c[name] == value for name, value in key.items()]
-    exists = (await session.execute(sa.select(sa.literal(1)).where(*where))).first()
-    if exists:
-        await session.execute(sa.update(table).where(*where).values(dict(values)))
-    else:
-        await session.execute(sa.insert(table).values(dict(values)))
+    """Insert each row, or replace the one with its key: one statement for all of them."""
+    rows = [dict(r) for r in rows]
+    if not rows:
+        return
+    insert = _INSERTS[_dialect(session)](table)
+    statement = insert.on_conflict_do_update(
+        index_elements=list(key),
+        set_={c.name: insert.excluded[c.name] for c in table.columns if c.name not in key},
+    )
+    await session.execute(statement, rows)
+
+
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+"""INSERT ... ON CONFLICT DO UPDATE, in the two databases the hub runs on."""
+
+
+def _dialect(session: Db) -> str:
+    if isinstance(session, AsyncConnection):
+        return session.dialect.name
+    return session.get_bind().dialect.name
 
 
 # --- invoices -------------------------------------------------------------------------------

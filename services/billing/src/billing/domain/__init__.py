@@ -13,7 +13,7 @@ from billing.domain.assessment import (
     StayAssessment,
     YearPiece,
 )
-from billing.domain.clock import assess, choose_profile
+from billing.domain.clock import assess, assess_now_and_ahead, choose_profile
 from billing.domain.days import easter_sunday, is_working_day, next_working_day, public_holidays
 from billing.domain.facts import (
     AdmissionNotice,
@@ -88,6 +88,7 @@ __all__ = [
     "YearPiece",
     "accept",
     "assess",
+    "assess_now_and_ahead",
     "choose_profile",
     "contest",
     "credit_for",

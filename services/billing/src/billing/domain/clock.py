@@ -9,10 +9,12 @@ invoice line can be explained under the profile in force.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
+from functools import cache
 from typing import Any, TypeVar
 
 from billing.domain.assessment import (
@@ -143,6 +145,29 @@ def assess(
     rules = _Rules(stay, facts, rates, profile, found.annulled, as_of_day)
     periods = tuple(_period(rules, window) for window in windows)
     return _summarise(stay, facts, profile, as_of, found, periods)
+
+
+def assess_now_and_ahead(
+    stay: StayFacts,
+    rates: RateTable,
+    profile: AgreementProfile,
+    *,
+    as_of: datetime,
+    horizon: datetime,
+) -> tuple[StayAssessment, StayAssessment]:
+    """`assess` as of `as_of` and as of `horizon` (later), as a pair.
+
+    `as_of` only caps the periods that have not stopped by the day after it (`_cap_at_as_of`).
+    When every period assessed up to the horizon has stopped by then, the two assessments are the
+    same but for their `as_of`, and the stay is assessed once.
+    """
+    ahead = assess(stay, rates, profile, as_of=horizon)
+    cap = oslo_day(as_of) + ONE_DAY
+    if all(p.end_reason is not EndReason.OPEN and p.end <= cap for p in ahead.periods):
+        now = copy(ahead)  # `replace` would check every field again; only `as_of` differs
+        object.__setattr__(now, "as_of", as_utc(as_of))
+        return now, ahead
+    return assess(stay, rates, profile, as_of=as_of), ahead
 
 
 def choose_profile(stay: StayFacts, book: AgreementBook) -> AgreementProfile:
@@ -536,7 +561,12 @@ def _summarise(
 
 def _in_enum_order(kind: type[E], items: Iterable[E]) -> tuple[E, ...]:
     present = set(items)
-    return tuple(member for member in kind if member in present)
+    return tuple(member for member in _members(kind) if member in present)
+
+
+@cache
+def _members(kind: type[E]) -> tuple[E, ...]:
+    return tuple(kind)
 
 
 def _first(items: Iterable[T], key: Callable[[T], Any]) -> T | None:

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 from billing.domain.facts import (
@@ -70,6 +71,13 @@ class ResolvedFacts:
 
 def resolve(facts: Iterable[Fact]) -> ResolvedFacts:
     """The facts in force: cancelled conversations removed, each change replacing its original."""
+    return _resolve(tuple(facts))
+
+
+@lru_cache(maxsize=64)
+def _resolve(facts: tuple[Fact, ...]) -> ResolvedFacts:
+    # Facts and the result are immutable, and a stay's facts are resolved several times in a row
+    # (the stay's attributes, the profile, the assessment): the same tuple is resolved once.
     messages = _distinct_messages(facts)
     cancellations = [m for m in messages.values() if isinstance(m, Cancellation)]
     cancelled_ids = {c.cancels for c in cancellations}

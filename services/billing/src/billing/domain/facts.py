@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cache
 
 from billing.domain.days import as_utc
 
@@ -31,10 +32,15 @@ class Sector(StrEnum):
 
 def _normalise_instants(fact: object) -> None:
     """Store every instant in UTC so that equal facts compare equal whatever zone they came in."""
-    for f in fields(fact):  # type: ignore[arg-type]
-        value = getattr(fact, f.name)
+    for name in _field_names(type(fact)):
+        value = getattr(fact, name)
         if isinstance(value, datetime):
-            object.__setattr__(fact, f.name, as_utc(value))
+            object.__setattr__(fact, name, as_utc(value))
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -92,6 +92,7 @@ def build_runtime(
         name=settings.consumer_group,
         topics=CONSUMED_TOPICS,
         handler=billing.apply_event,
+        batch_handler=billing.apply_events,
         processed=orm.processed_events,
         source=SOURCE,
     )
