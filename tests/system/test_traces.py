@@ -38,7 +38,7 @@ def _tree(spans: list[dict]) -> dict[str, str | None]:
 
 
 async def test_a_journey_is_one_trace_across_services(make_hub):
-    hub = make_hub("admission-notice", "discharge-ready", "billing")
+    hub = make_hub("admission-notice", "discharge-ready", "housing-match", "billing")
     admitted = datetime(2024, 4, 2, 10, 0)
     person = patient(FNR, address=None)
     hospital = {"content-type": "application/xml", **bearer("59")}
@@ -67,6 +67,10 @@ async def test_a_journey_is_one_trace_across_services(make_hub):
             ("admission-notice", "admission.v1 publish"),
             ("discharge-ready", "admission.v1 process AdmissionNotified"),
             ("billing", "admission.v1 process AdmissionNotified"),
+            # A patient without a fixed home: housing-match opens a case, billing hears of it.
+            ("housing-match", "admission.v1 process AdmissionNotified"),
+            ("housing-match", "housing.v1 publish"),
+            ("billing", "housing.v1 process HousingCaseOpened"),
         },
     )
     tree = _tree(admission)
@@ -75,8 +79,10 @@ async def test_a_journey_is_one_trace_across_services(make_hub):
     consumers = {
         s["service"] for s in admission if s["name"] == "admission.v1 process AdmissionNotified"
     }
-    assert consumers == {"discharge-ready", "billing"}
+    assert consumers == {"discharge-ready", "housing-match", "billing"}
     assert tree["admission.v1 process AdmissionNotified"] == "admission.v1 publish"
+    assert tree["housing.v1 publish"] == "admission.v1 process AdmissionNotified"
+    assert tree["housing.v1 process HousingCaseOpened"] == "housing.v1 publish"
 
     readiness = await asyncio.to_thread(
         _wait_for,
@@ -97,4 +103,9 @@ async def test_a_journey_is_one_trace_across_services(make_hub):
     everything = str(load_spans(hub.state_dir / "traces"))
     assert FNR not in everything and "Gundersen" not in everything
     stayed = [s for s in admission + readiness if s["attributes"].get("hub.stay_id") == stay_id]
-    assert {s["service"] for s in stayed} >= {"admission-notice", "discharge-ready", "billing"}
+    assert {s["service"] for s in stayed} >= {
+        "admission-notice",
+        "discharge-ready",
+        "housing-match",
+        "billing",
+    }
