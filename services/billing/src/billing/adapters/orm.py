@@ -15,7 +15,6 @@ Amounts are kept as decimal strings (`Money`), exact on SQLite and PostgreSQL al
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,21 +22,9 @@ import sqlalchemy as sa
 from hub_shared.audit import add_audit_table
 from hub_shared.db import add_infrastructure_tables
 from hub_shared.db.tables import BigId
+from hub_shared.db.types import Money
 
 metadata = sa.MetaData()
-
-
-class Money(sa.types.TypeDecorator):
-    """NOK as a decimal string: no float on the way in or out."""
-
-    impl = sa.String(32)
-    cache_ok = True
-
-    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
-        return None if value is None else str(Decimal(value))
-
-    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
-        return None if value is None else Decimal(value)
 
 
 def fact_columns() -> list[Any]:

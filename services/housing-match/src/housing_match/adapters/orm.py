@@ -18,7 +18,6 @@ function of columns so that the first migration and this module share one defini
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,21 +25,9 @@ import sqlalchemy as sa
 from hub_shared.audit import add_audit_table
 from hub_shared.db import add_infrastructure_tables
 from hub_shared.db.tables import BigId
+from hub_shared.db.types import Money
 
 metadata = sa.MetaData()
-
-
-class Money(sa.types.TypeDecorator):
-    """NOK as a decimal string: no float on the way in or out."""
-
-    impl = sa.String(32)
-    cache_ok = True
-
-    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
-        return None if value is None else str(Decimal(value))
-
-    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
-        return None if value is None else Decimal(value)
 
 
 def _at(name: str, nullable: bool = False) -> sa.Column:
