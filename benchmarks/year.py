@@ -7,7 +7,7 @@ events never has to be held in memory: only the events of the stays still runnin
 
 The proportions (per stay, roughly; see `plan_stay`):
 
-- 98 % announced by `LOG_INNLAGT` within 24 h (1 % late, 1.5 % never); 1 % changed (M), 0.3 %
+- 97.5 % announced by `LOG_INNLAGT` within 24 h (1 % late, 1.5 % never); 1 % changed (M), 0.3 %
   cancelled (C); 8 % without a fixed home, which opens a housing case;
 - 75 % reported ready for discharge (`LOG_UTSKRIVNINGSKLAR`), mostly in working hours, the ready
   day the notice day or the next; 1 % of notices changed, 0.3 % cancelled;
@@ -17,7 +17,8 @@ The proportions (per stay, roughly; see `plan_stay`):
 - 4 % of notices withdrawn (`LOG_AVMELDING`), 60 % of those notified again later;
 - psykisk helsevern (10 %) and TSB (5 %): a cooperation meeting called for 90 % of notices;
 - 40 % of the homeless patients with a notice get a housing assignment (5 % of them cancelled);
-- 99.5 % discharged (`LOG_UTSKREVET`; 2 % died), the rest still in hospital at the year's end.
+- 99.5 % discharged (`LOG_UTSKREVET`; 2 % died; 0.3 % of discharges cancelled), the rest still in
+  hospital at the year's end.
 
 That is about four events per stay: 300 000 stays give about 1.2 million events. Every time lies
 in 2024 (admissions up to 10 December). Stay ids are the real ones (`hub_shared.identifiers.stay`

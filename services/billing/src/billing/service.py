@@ -180,8 +180,9 @@ class Billing:
 
     async def apply_events(self, uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
         """The consumer's handler: keep each event's fact, then recompute every stay they touch,
-        once. The result is that of applying them one by one, since a stay's assessment depends on
-        its set of facts only; subscribers hear what changed since they last heard of the stay.
+        with one read and one write of its projection. The effect is that of applying the events
+        one by one: the same projection (a stay's assessment depends on its set of facts only) and
+        the same clock announcements, in the same order (`recompute_many`).
 
         An event already in the fact store (a replay, under any consumer group) changes nothing.
         """
