@@ -20,22 +20,22 @@ import platform
 import statistics
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
-import httpx
 import psutil
 from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import loadgen
 from traffic import admissions
 
 from hub_shared import broker
 from hub_shared.hub import Hub, ServiceSpec
 from hub_shared.testing.http import bearer
 
+PATH = "/elin/messages"
 RESULTS = Path(__file__).resolve().parent / "results"
 console = Console()
 
@@ -46,59 +46,21 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def closed_loop(url: str, bodies: list[bytes], concurrency: int) -> dict:
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    queue = iter(bodies)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=url, limits=limits, headers=_headers(), timeout=30
-    ) as http:
-
-        async def worker() -> None:
-            for body in queue:
-                started = time.perf_counter()
-                response = await http.post("/elin/messages", content=body)
-                latencies.append(time.perf_counter() - started)
-                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    return _figures(f"closed c={concurrency}", latencies, elapsed, statuses)
+    outcome, elapsed = await loadgen.closed_loop(url, PATH, _headers(), bodies, concurrency)
+    return _figures(f"closed c={concurrency}", outcome, elapsed)
 
 
 async def open_loop(url: str, bodies: list[bytes], rate: float) -> dict:
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-    async with httpx.AsyncClient(
-        base_url=url, limits=limits, headers=_headers(), timeout=30
-    ) as http:
-
-        async def one(body: bytes) -> None:
-            started = time.perf_counter()
-            response = await http.post("/elin/messages", content=body)
-            latencies.append(time.perf_counter() - started)
-            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-
-        tasks = []
-        started = time.perf_counter()
-        for i, body in enumerate(bodies):
-            delay = started + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(body)))
-        await asyncio.gather(*tasks)
-        elapsed = time.perf_counter() - started
-    return _figures(f"open {rate:.0f}/s", latencies, elapsed, statuses)
+    outcome, elapsed = await loadgen.open_loop(url, PATH, _headers(), bodies, rate)
+    return _figures(f"open {rate:.0f}/s", outcome, elapsed)
 
 
 def _headers() -> dict[str, str]:
     return {"content-type": "application/xml", **bearer("59")}
 
 
-def _figures(name: str, latencies: list[float], elapsed: float, statuses: dict) -> dict:
-    ms = [x * 1000 for x in latencies]
+def _figures(name: str, outcome: loadgen.Outcome, elapsed: float) -> dict:
+    ms = [x * 1000 for x in outcome.latencies]
     return {
         "run": name,
         "messages": len(ms),
@@ -109,7 +71,7 @@ def _figures(name: str, latencies: list[float], elapsed: float, statuses: dict) 
         "p99_ms": round(percentile(ms, 99), 2),
         "max_ms": round(max(ms), 2),
         "mean_ms": round(statistics.fmean(ms), 2),
-        "statuses": statuses,
+        "statuses": outcome.statuses,
     }
 
 

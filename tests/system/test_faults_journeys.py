@@ -138,6 +138,15 @@ async def caught_up(hub: Any, plays: list[Journey], timeout: float = 90) -> dict
         await asyncio.sleep(0.3)
 
 
+async def answers_sent(hub: Any, timeout: float = 60) -> None:
+    """Wait until housing-match has no answer to a hospital pending. An attempt cut off by a
+    kill -9 is retried only when its claim lapses (the delivery timeout and a margin later)."""
+    deadline = time.monotonic() + timeout
+    query = "SELECT count(*) FROM outbound_messages WHERE status = 'pending'"
+    while stored(db(hub, "housing-match"), query)[0][0] and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+
+
 def housing_names(events: list[dict]) -> dict[str, str]:
     """A housing event's id is new in every run: name it by what it says instead."""
     return {e["id"]: f"{e['type']}:{e['subject']}" for e in events}
@@ -157,6 +166,7 @@ async def run_load(hub: Any, plays: list[Journey], *, kill: bool) -> Run:
     ]
     await asyncio.gather(sending, *killers)
     applied = await caught_up(hub, plays)
+    await answers_sent(hub)
     wanted = expected_events(plays)
     events = {t: await all_events(hub, t, expect=ids.total()) for t, ids in wanted.items()}
     names = housing_names(events[topics.HOUSING])

@@ -22,7 +22,6 @@ from housing_match.adapters.repository import (
     readiness_active,
     site_from_row,
     unit_from_rows,
-    utc,
 )
 from housing_match.domain import HousingKind, Urgency, urgency
 from housing_match.entrypoints.views import (
@@ -43,6 +42,7 @@ from housing_match.entrypoints.views import (
     resident_view,
 )
 from housing_match.service import ACTIVE, MOVED_IN, clock_days
+from hub_shared.db import stored_utc
 from hub_shared.identifiers.person import mask
 from hub_shared.timeutil import oslo_date
 
@@ -84,9 +84,9 @@ async def case_view(
         family_name=row.family_name,
         given_name=row.given_name,
         hospital_her=row.hospital_her,
-        admitted_at=utc((stay.admitted_at if stay is not None else None) or row.admitted_at),
+        admitted_at=stored_utc((stay.admitted_at if stay is not None else None) or row.admitted_at),
         needs=needs_view(row.needs),
-        closed_at=utc(row.closed_at),
+        closed_at=stored_utc(row.closed_at),
         close_reason=row.close_reason,
         proposals=proposals,
         assignments=[assignment_view(a) for a in assignments],
@@ -98,14 +98,16 @@ def _summary(
     row: Row, stay: Row | None, assignment: Row | None, answer: Row | None, today: date
 ) -> CaseSummary:
     ready_on = stay.ready_on if readiness_active(stay) else None
-    notice_on = oslo_date(utc(stay.ready_notice_at)) if ready_on and stay is not None else None  # type: ignore[arg-type]
+    notice_on = (
+        oslo_date(stored_utc(stay.ready_notice_at)) if ready_on and stay is not None else None
+    )
     move_in = assignment.move_in if assignment is not None else None
     return CaseSummary(
         case_id=row.case_id,
         stay_id=row.stay_id,
         status=row.status,
         opened_by=row.opened_by,
-        opened_at=utc(row.opened_at),
+        opened_at=stored_utc(row.opened_at),
         patient=mask(row.patient_id),
         urgency=urgency(today, ready_on, row.expected_discharge_on),
         notice_on=notice_on,
@@ -113,7 +115,7 @@ def _summary(
         clock_started_on=ready_on,
         clock_days=clock_days(ready_on, move_in, today),
         expected_discharge_on=row.expected_discharge_on,
-        waiting_days=max(0, (today - oslo_date(utc(row.opened_at))).days),  # type: ignore[arg-type]
+        waiting_days=max(0, (today - oslo_date(stored_utc(row.opened_at))).days),  # type: ignore[arg-type]
         needs_recorded=row.needs is not None,
         assignment_id=assignment.assignment_id if assignment is not None else None,
         move_in=move_in,
@@ -167,7 +169,7 @@ def _site_view(site: Row, units: int, free: int) -> SiteView:
         rules=SiteRulesView(**{k: getattr(rules, k) for k in SiteRulesView.model_fields}),
         units=units,
         free_places=free,
-        retired_at=utc(site.retired_at),
+        retired_at=stored_utc(site.retired_at),
     )
 
 
@@ -213,7 +215,7 @@ def _unit_view(unit: Row, site: Row, residents: list[Row], today: date) -> UnitV
         status=domain.status.value,
         free_places=domain.free_places,
         available_from=domain.available_from,
-        retired_at=utc(unit.retired_at),
+        retired_at=stored_utc(unit.retired_at),
     )
 
 
@@ -270,7 +272,7 @@ async def run_view(conn: AsyncConnection, municipality: str, run_id: str) -> Run
         return None
     return RunView(
         run_id=run.run_id,
-        ran_at=utc(run.ran_at),
+        ran_at=stored_utc(run.ran_at),
         ran_by=run.ran_by,
         today=run.today,
         status=run.status,

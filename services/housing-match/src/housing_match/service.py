@@ -34,7 +34,6 @@ from housing_match.adapters.repository import (
     readiness_active,
     rules_to_json,
     site_from_row,
-    utc,
 )
 from housing_match.domain import (
     CostModel,
@@ -54,6 +53,7 @@ from housing_match.domain import (
 )
 from housing_match.domain.proposals import kind_name
 from housing_match.settings import Settings
+from hub_shared.db import stored_utc
 from hub_shared.db.uow import UnitOfWork
 from hub_shared.elin.answer import MunicipalAnswer
 from hub_shared.elin.models import Party, PatientIdentity, to_local_naive
@@ -943,7 +943,7 @@ class HousingOffice:
             if stay.discharged_at is not None:  # the discharge came first (another topic)
                 case = await cases.by_stay(data.stay_id)
                 assert case is not None
-                await self._close(uow, case, "discharged", utc(stay.discharged_at))  # type: ignore[arg-type]
+                await self._close(uow, case, "discharged", stored_utc(stay.discharged_at))  # type: ignore[arg-type]
             return
         await cases.update(case.case_id, {**patient, "updated_at": self.now()})
         reannounced = case.status == CLOSED and case.close_reason == "admission_cancelled"

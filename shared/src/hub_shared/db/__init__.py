@@ -7,6 +7,7 @@ from hub_shared.db.tables import (
     create_infrastructure_tables,
     create_message_log_table,
 )
+from hub_shared.db.timestamps import stored_utc
 
 __all__ = [
     "add_infrastructure_tables",
@@ -16,4 +17,5 @@ __all__ = [
     "is_sqlite",
     "make_engine",
     "make_sessionmaker",
+    "stored_utc",
 ]

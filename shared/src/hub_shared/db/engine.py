@@ -8,7 +8,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from hub_shared.db.inline_sqlite import inline_creator
 
 
 def is_sqlite(url: str) -> bool:
@@ -16,11 +19,13 @@ def is_sqlite(url: str) -> bool:
 
 
 def make_engine(url: str, *, sqlite_cache_mb: int = 0, **kwargs: Any) -> AsyncEngine:
-    """An engine tuned for its backend: WAL and a busy timeout for SQLite, a pool for PostgreSQL.
+    """An engine tuned for its backend: WAL and statements on the loop's thread for SQLite
+    (hub_shared.db.inline_sqlite), a pool for PostgreSQL.
 
     `sqlite_cache_mb`: SQLite's page cache per connection (0: SQLite's default, 2 MB)."""
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        path = make_url(url).database or ":memory:"
+        engine = create_async_engine(url, async_creator=inline_creator(path), **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         if sqlite_cache_mb > 0:
             event.listen(engine.sync_engine, "connect", _sqlite_cache(sqlite_cache_mb))
@@ -39,7 +44,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    # No busy handler inside SQLite: it would sleep with the event loop blocked. The adapter
+    # waits for the write lock itself (hub_shared.db.inline_sqlite).
+    cursor.execute("PRAGMA busy_timeout=0")
     cursor.close()
 
 

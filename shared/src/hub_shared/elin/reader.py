@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date
+from functools import cache
 
 from lxml import etree
 
@@ -90,6 +91,7 @@ def _reject(
 
 
 # --- small tree helpers -------------------------------------------------------------------------
+@cache
 def _q(namespace: str, *names: str) -> str:
     return "/".join(f"{{{namespace}}}{name}" for name in names)
 

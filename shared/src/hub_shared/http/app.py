@@ -72,7 +72,10 @@ def create_service_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, lifespan=lifespan)
+    # Spans come from the OpenTelemetry instrumentation below (its span names and attributes are
+    # what the trace tools read); FastAPI's own telemetry would only re-check that per request.
+    native = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+    app = FastAPI(title=title, lifespan=lifespan, telemetry=native)
     app.add_exception_handler(Unauthorized, unauthorized_response)
     # One span per request; the ASGI receive/send sub-spans cost more than they tell.
     FastAPIInstrumentor.instrument_app(

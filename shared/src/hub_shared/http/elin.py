@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from opentelemetry import trace
 
 from hub_shared.elin.codes import MESSAGE_TYPE_TEXTS
+from hub_shared.http.app import ServiceState
 from hub_shared.http.problems import problem
 from hub_shared.http.security import CurrentCaller
 from hub_shared.metrics import ELIN_MESSAGES, ELIN_SECONDS
@@ -16,6 +17,11 @@ from hub_shared.reception import Answer, MessageApplier, MessageReception
 
 XML_TYPES = ("application/xml", "text/xml")
 APPREC_MEDIA_TYPE = "application/xml; charset=utf-8"
+
+RECEPTION_KEY = "reception"
+"""Where a service's `on_start` puts its `MessageReception` in `ServiceState.extras`."""
+APPLIER_KEY = "applier"
+"""Where a service's `on_start` puts its `MessageApplier` in `ServiceState.extras`."""
 
 
 def is_xml_media_type(content_type: str | None) -> bool:
@@ -96,3 +102,22 @@ def elin_router(
         return Response(answer.apprec, media_type=APPREC_MEDIA_TYPE, headers=headers)
 
     return router
+
+
+def include_elin(app: FastAPI, *, uow_factory: Callable[[Request], Callable]) -> None:
+    """Mount `POST /elin/messages` on a service app.
+
+    The reception and the applier need the address register, so they only exist once the app
+    has started: they are looked up per request in the state extras (`RECEPTION_KEY`,
+    `APPLIER_KEY`), where the service's `on_start` puts them."""
+    app.include_router(
+        elin_router(
+            reception=lambda request: _state(request).extras[RECEPTION_KEY],
+            applier=lambda request: _state(request).extras[APPLIER_KEY],
+            uow_factory=uow_factory,
+        )
+    )
+
+
+def _state(request: Request) -> ServiceState:
+    return request.app.state.hub

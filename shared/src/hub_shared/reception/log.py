@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,11 +25,7 @@ class MessageLog:
         self.table = table
 
     async def answer_for(self, msg_id: str) -> StoredAnswer | None:
-        t = self.table
-        query = sa.select(t.c.apprec, t.c.accepted, t.c.stay_id, t.c.error_codes).where(
-            t.c.msg_id == msg_id
-        )
-        row = (await self.session.execute(query)).first()
+        row = (await self.session.execute(_answer_query(self.table), {"msg_id": msg_id})).first()
         return StoredAnswer(row.apprec, row.accepted, row.stay_id, row.error_codes) if row else None
 
     async def stay_of(self, msg_ids: tuple[str, ...]) -> str | None:
@@ -40,8 +37,7 @@ class MessageLog:
         return (await self.session.execute(query)).scalars().first()
 
     async def add(self, **values: object) -> None:
-        # A constant statement with parameters: compiled once, cached by SQLAlchemy.
-        await self.session.execute(self.table.insert(), values)
+        await self.session.execute(_insert(self.table), values)
 
     async def for_stay(self, stay_id: str) -> list[sa.Row]:
         t = self.table
@@ -51,3 +47,17 @@ class MessageLog:
             .order_by(t.c.received_at)
         )
         return list((await self.session.execute(query)).all())
+
+
+# Statements built once per table: building a statement costs more than running it on SQLite,
+# and a constant one also keeps its cache key for SQLAlchemy's compiled-SQL cache.
+@cache
+def _answer_query(t: sa.Table) -> sa.Select:
+    return sa.select(t.c.apprec, t.c.accepted, t.c.stay_id, t.c.error_codes).where(
+        t.c.msg_id == sa.bindparam("msg_id")
+    )
+
+
+@cache
+def _insert(t: sa.Table) -> sa.Insert:
+    return t.insert()

@@ -60,6 +60,12 @@ class Answer:
         return cls(stored.apprec, stored.accepted, stored.error_codes, stored.stay_id, True)
 
 
+@dataclass(frozen=True)
+class _IssuedAppRec:
+    xml: bytes
+    id: str
+
+
 @dataclass
 class MessageReception:
     schema: etree.XMLSchema | None
@@ -120,7 +126,7 @@ class MessageReception:
         if not caller.acts_for(sender.her_id, sender.service_her_id):
             # Not stored under this MsgId: it may be another party's, and must not shadow it.
             errors = [AppRecError(AppRecErrorCode.X99, SENDER_NOT_CALLER)]
-            return Answer(self._apprec(msg.head, errors, version), False, "X99")
+            return Answer(self._apprec(msg.head, errors, version).xml, False, "X99")
         errors = content_errors(msg, receiver_known=self.register.knows)
         if errors:
             return await self._reject(uow_factory, body, msg.head, errors, version, received_at)
@@ -170,13 +176,14 @@ class MessageReception:
                 apprec = self._apprec(msg.head, [], version)
                 await self._store(uow, body, msg.head, apprec, [], stay_id, received_at)
                 await uow.commit()
+                answer = Answer(apprec.xml, True, "", stay_id)
         # The refusal is stored in a transaction of its own, after this one is closed: an SQLite
         # writer's turn is not re-entrant.
         if refusal is not None:
             return await self._reject(uow_factory, body, msg.head, refusal, version, received_at)
         if stay_id:
             trace.get_current_span().set_attribute("hub.stay_id", stay_id)
-        return Answer(apprec, True, "", stay_id)
+        return answer
 
     async def _reject(
         self,
@@ -192,7 +199,7 @@ class MessageReception:
         log.info("message rejected: %s", codes)
         apprec = self._apprec(head, errors, content_version)
         if head is None or not head.msg_id:
-            return Answer(apprec, False, codes)
+            return Answer(apprec.xml, False, codes)
         async with uow_factory() as uow:
             stored = await self._log(uow).answer_for(head.msg_id)
             if stored is not None:
@@ -205,26 +212,28 @@ class MessageReception:
                 stored = await self._log(uow).answer_for(head.msg_id)
                 assert stored is not None
                 return Answer.again(stored)
-        return Answer(apprec, False, codes)
+        return Answer(apprec.xml, False, codes)
 
     def _apprec(
         self, head: MsgHeadInfo | None, errors: Sequence[AppRecError], content_version: str | None
-    ) -> bytes:
-        return build_apprec(
+    ) -> _IssuedAppRec:
+        apprec_id = uuid.uuid4()
+        xml = build_apprec(
             original=head,
             errors=errors,
             version=apprec_version_for(content_version),
-            apprec_id=uuid.uuid4(),
+            apprec_id=apprec_id,
             gen_date=oslo_now(),
             hub=self.hub,
         )
+        return _IssuedAppRec(xml, str(apprec_id))
 
     async def _store(
         self,
         uow: UnitOfWork,
         body: bytes,
         head: MsgHeadInfo,
-        apprec: bytes,
+        apprec: _IssuedAppRec,
         errors: Sequence[AppRecError],
         stay_id: str | None,
         received_at: datetime,
@@ -237,16 +246,11 @@ class MessageReception:
             received_at=received_at,
             accepted=not errors,
             error_codes=",".join(e.code.value for e in errors),
-            apprec_id=_apprec_id(apprec),
-            apprec=apprec,
+            apprec_id=apprec.id,
+            apprec=apprec.xml,
             stay_id=stay_id,
             body=body,
         )
 
     def _log(self, uow: UnitOfWork) -> MessageLog:
         return MessageLog(uow.session, uow.message_log)
-
-
-def _apprec_id(apprec: bytes) -> str:
-    root = etree.fromstring(apprec)
-    return (root.findtext("{*}Id") or "")[:36]

@@ -17,7 +17,14 @@ from hub_shared.audit import record_access
 from hub_shared.db.uow import UnitOfWork
 from hub_shared.elin.models import Party
 from hub_shared.elin.schema import load_schema
-from hub_shared.http import CurrentCaller, ServiceState, create_service_app, elin_router
+from hub_shared.http import (
+    APPLIER_KEY,
+    RECEPTION_KEY,
+    CurrentCaller,
+    ServiceState,
+    create_service_app,
+    include_elin,
+)
 from hub_shared.identifiers.person import mask
 from hub_shared.reception import MessageLog, MessageReception
 from hub_shared.runtime import ServiceRuntime
@@ -58,14 +65,14 @@ def build_runtime(settings: Settings) -> ServiceRuntime:
 
 def _on_start(state: ServiceState) -> None:
     settings, register = state.settings, state.register
-    state.extras["reception"] = MessageReception(
+    state.extras[RECEPTION_KEY] = MessageReception(
         schema=load_schema(settings.elin_xsd),
         register=register,
         supported_types=SUPPORTED_TYPES,
         hub=HUB_PARTY,
         max_bytes=settings.max_body_bytes,
     )
-    state.extras["applier"] = AdmissionApplier(
+    state.extras[APPLIER_KEY] = AdmissionApplier(
         register, settings.stay_secret.get_secret_value().encode()
     )
 
@@ -94,13 +101,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         migrations_dir=MIGRATIONS,
         on_start=_on_start,
     )
-    app.include_router(
-        elin_router(
-            reception=lambda r: _state(r).extras["reception"],
-            applier=lambda r: _state(r).extras["applier"],
-            uow_factory=uow_factory,
-        )
-    )
+    include_elin(app, uow_factory=uow_factory)
 
     @app.get("/stays/{stay_id}", response_model=StayView, tags=["stays"])
     async def get_stay(stay_id: str, request: Request, caller: CurrentCaller) -> StayView:

@@ -6,7 +6,7 @@ import json
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -28,6 +28,7 @@ from billing.domain.invoicing import (
     LineKind,
 )
 from billing.domain.publication import ClockState, PublishedClock
+from hub_shared.db import stored_utc
 
 Db = AsyncConnection | AsyncSession
 """What a unit of work hands out: a Core connection (the runtime's) or an ORM session."""
@@ -39,13 +40,6 @@ IN_CHUNK = 500
 def _chunks(items: list[str]) -> Iterable[list[str]]:
     for start in range(0, len(items), IN_CHUNK):
         yield items[start : start + IN_CHUNK]
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored instant is UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def dumps(value: object) -> str:
@@ -202,11 +196,11 @@ def _fact_row(row: sa.Row) -> FactRow:
         topic=row.topic,
         event_type=row.event_type,
         source=row.source,
-        event_time=utc(row.event_time),  # type: ignore[arg-type]
-        consumed_at=utc(row.consumed_at),  # type: ignore[arg-type]
+        event_time=stored_utc(row.event_time),  # type: ignore[arg-type]
+        consumed_at=stored_utc(row.consumed_at),  # type: ignore[arg-type]
         message_id=row.message_id,
-        gen_date=utc(row.gen_date),
-        received_at=utc(row.received_at),
+        gen_date=stored_utc(row.gen_date),
+        received_at=stored_utc(row.received_at),
         from_admission=row.from_admission,
         fact=fact_from_json(json.loads(row.fact)),
         stay_ref=StayRef.from_json(json.loads(row.stay_ref)) if row.stay_ref else None,
@@ -538,9 +532,9 @@ def _stored_line(row: sa.Row) -> StoredLine:
         hospital_trust=row.hospital_trust,
         hospital_unit=row.hospital_unit,
         municipality=row.municipality,
-        admitted_at=utc(row.admitted_at),  # type: ignore[arg-type]
-        admission_notice_at=utc(row.admission_notice_at),
-        readiness_notice_at=utc(row.readiness_notice_at),  # type: ignore[arg-type]
+        admitted_at=stored_utc(row.admitted_at),  # type: ignore[arg-type]
+        admission_notice_at=stored_utc(row.admission_notice_at),
+        readiness_notice_at=stored_utc(row.readiness_notice_at),  # type: ignore[arg-type]
         answer=_answer(json.loads(row.answer)) if row.answer else None,
         end_reason=EndReason(row.end_reason),
         end_date=row.end_date,

@@ -25,7 +25,7 @@ from billing.adapters.csv_export import render as render_csv
 from billing.adapters.ehf import EhfDocument, EhfParty, EhfUnavailable
 from billing.adapters.ehf import render as render_ehf
 from billing.adapters.fact_json import export
-from billing.adapters.repository import InvoiceRepository, Projection, utc
+from billing.adapters.repository import InvoiceRepository, Projection
 from billing.domain.days import oslo_day
 from billing.domain.invoicing import LineKind
 from billing.entrypoints.views import (
@@ -59,6 +59,7 @@ from billing.service import (
 from billing.settings import Settings
 from hub_shared.audit import record_access
 from hub_shared.auth import Caller
+from hub_shared.db import stored_utc
 from hub_shared.db.uow import UnitOfWork
 from hub_shared.http import CurrentCaller, ServiceState, create_service_app, problem
 from hub_shared.identifiers.stay import stay_id as derive_stay_id
@@ -442,7 +443,7 @@ async def _ehf(request: Request, uow: UnitOfWork, document: IssuedDocument) -> b
         return render_ehf(
             EhfDocument(
                 invoice_id=invoice.invoice_id,
-                issued_at=utc(invoice.issued_at) or billing.clock(),
+                issued_at=stored_utc(invoice.issued_at) or billing.clock(),
                 document_type=invoice.document_type,
                 month=invoice.month,
                 seller=EhfParty(

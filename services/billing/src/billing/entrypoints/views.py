@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from billing.adapters.repository import StoredLine, utc
+from billing.adapters.repository import StoredLine
 from billing.domain import (
     AgreementProfile,
     DisputeReason,
@@ -18,6 +18,7 @@ from billing.domain import (
     YearPiece,
 )
 from billing.service import IssuedDocument, RunningClock, StayReport
+from hub_shared.db import stored_utc
 
 
 class ClockView(BaseModel):
@@ -396,7 +397,7 @@ def invoice_view(document: IssuedDocument) -> InvoiceView:
         document_type=row.document_type,
         reason=row.reason,
         corrects_invoice_id=row.corrects_invoice_id,
-        issued_at=utc(row.issued_at),
+        issued_at=stored_utc(row.issued_at),
         total_days=row.total_days,
         total_amount=row.total_amount,
         lines=[line_view(s) for s in document.lines],
@@ -438,7 +439,7 @@ def evidence_view(evidence: dict[str, Any]) -> EvidenceView:
         else None,
         dispute_log=[
             DisputeStep(
-                at=utc(row.at),
+                at=stored_utc(row.at),
                 caller=row.caller,
                 action=row.action,
                 reason=row.reason,

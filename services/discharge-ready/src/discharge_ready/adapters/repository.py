@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,6 +28,7 @@ from discharge_ready.domain import (
     Timeline,
     WithdrawalDetails,
 )
+from hub_shared.db import stored_utc
 from hub_shared.timeutil import utc_now
 
 _DETAILS: dict[Kind, type] = {
@@ -117,13 +118,6 @@ def _locked(query: sa.Select, lock: bool) -> sa.Select:
     return query.with_for_update() if lock else query
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; every stored instant is UTC.
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _stay_row(stay: Stay) -> dict[str, Any]:
     return {
         "stay_id": stay.stay_id,
@@ -149,7 +143,7 @@ def _to_stay(row: sa.Row, timeline: Timeline) -> Stay:
         unit_her=row.unit_her,
         municipality_her=row.municipality_her,
         sector=row.sector,
-        admitted_at=_utc(row.admitted_at),
+        admitted_at=stored_utc(row.admitted_at),
         admission=Admission(row.admission),
         timeline=timeline,
     )
@@ -201,8 +195,8 @@ def _to_entry(row: sa.Row) -> Entry:
         entry_id=row.entry_id,
         kind=kind,
         status=Dispatch(row.status),
-        sent_at=_utc(row.sent_at),  # type: ignore[arg-type]
-        received_at=_utc(row.received_at),  # type: ignore[arg-type]
+        sent_at=stored_utc(row.sent_at),  # type: ignore[arg-type]
+        received_at=stored_utc(row.received_at),  # type: ignore[arg-type]
         details=_details(kind, row.details),
         refs=tuple(json.loads(row.refs)),
         target=row.target,

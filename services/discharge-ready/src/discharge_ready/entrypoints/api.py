@@ -31,10 +31,12 @@ from hub_shared.db.uow import UnitOfWork
 from hub_shared.elin.models import Party
 from hub_shared.elin.schema import load_schema
 from hub_shared.http import (
+    APPLIER_KEY,
+    RECEPTION_KEY,
     CurrentCaller,
     ServiceState,
     create_service_app,
-    elin_router,
+    include_elin,
     problem,
 )
 from hub_shared.identifiers.person import mask
@@ -184,7 +186,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         return runtime
 
     def on_start(state: ServiceState) -> None:
-        state.extras["reception"] = MessageReception(
+        state.extras[RECEPTION_KEY] = MessageReception(
             schema=load_schema(settings.elin_xsd),
             register=state.register,
             supported_types=SUPPORTED_TYPES,
@@ -192,7 +194,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
             max_bytes=settings.max_body_bytes,
         )
         state.extras["linker"] = parts["linker"]
-        state.extras["applier"] = DischargeApplier(parts["linker"])
+        state.extras[APPLIER_KEY] = DischargeApplier(parts["linker"])
 
     app = create_service_app(
         title="discharge-ready",
@@ -201,13 +203,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         migrations_dir=MIGRATIONS,
         on_start=on_start,
     )
-    app.include_router(
-        elin_router(
-            reception=lambda r: _state(r).extras["reception"],
-            applier=lambda r: _state(r).extras["applier"],
-            uow_factory=uow_factory,
-        )
-    )
+    include_elin(app, uow_factory=uow_factory)
 
     @app.get("/stays/{stay_id}", response_model=StayView, tags=["stays"])
     async def read_stay(stay_id: str, request: Request, caller: CurrentCaller) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,16 +27,10 @@ from housing_match.domain import (
     Unit,
     UnitStatus,
 )
+from hub_shared.db import stored_utc
 from hub_shared.timeutil import oslo_date
 
 Row = sa.Row[Any]
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored instant is UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 # --- mapping ----------------------------------------------------------------------------------
@@ -112,14 +106,14 @@ def case_to_domain(case: Row, stay: Row | None) -> HousingCase | None:
     """The domain case, or None while the officer has not recorded the needs."""
     if case.needs is None:
         return None
-    opened_on = oslo_date(utc(case.opened_at))  # type: ignore[arg-type]
+    opened_on = oslo_date(stored_utc(case.opened_at))  # type: ignore[arg-type]
     admitted = (stay.admitted_at if stay is not None else None) or case.admitted_at
     return HousingCase(
         id=case.case_id,
         stay_id=case.stay_id,
         needs=needs_from_json(case.needs),
         opened_on=opened_on,
-        admitted_on=oslo_date(utc(admitted)) if admitted else opened_on,  # type: ignore[arg-type]
+        admitted_on=oslo_date(stored_utc(admitted)) if admitted else opened_on,  # type: ignore[arg-type]
         expected_discharge_on=case.expected_discharge_on,
         discharge_ready_on=stay.ready_on if readiness_active(stay) else None,
     )

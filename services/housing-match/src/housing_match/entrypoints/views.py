@@ -8,8 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from housing_match.adapters.repository import Row, needs_from_json, utc
+from housing_match.adapters.repository import Row, needs_from_json
 from housing_match.domain import HousingKind, Needs, ResidentProfile, Urgency
+from hub_shared.db import stored_utc
 
 
 class _Request(BaseModel):
@@ -382,7 +383,7 @@ class RunView(BaseModel):
 
 # --- mapping ----------------------------------------------------------------------------------
 def _at(value: datetime | None) -> datetime | None:
-    return utc(value)
+    return stored_utc(value)
 
 
 def needs_view(values: dict[str, Any] | None) -> NeedsModel | None:

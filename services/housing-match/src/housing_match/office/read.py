@@ -21,12 +21,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from housing_match.adapters import orm
-from housing_match.adapters.repository import Row, utc
+from housing_match.adapters.repository import Row
 from housing_match.domain import HousingKind
 from housing_match.entrypoints.views import UnitView
 from housing_match.office import tables
 from housing_match.office.feed import VOID
 from housing_match.office.formatting import initials, short_ref
+from hub_shared.db import stored_utc
 from hub_shared.register import AddressRegister
 
 ONE_DAY = timedelta(days=1)
@@ -302,7 +303,7 @@ async def case_extras(
     return {
         r.case_id: CaseExtra(
             initials(r.given_name, r.family_name),
-            utc(r.stay_admitted_at or r.admitted_at),
+            stored_utc(r.stay_admitted_at or r.admitted_at),
             r.hospital_her,
         )
         for r in await conn.execute(query)

@@ -10,11 +10,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from housing_match.adapters.repository import Row, utc
+from housing_match.adapters.repository import Row
 from housing_match.entrypoints.views import CaseView
 from housing_match.office import formatting as fmt
 from housing_match.office.feed import start_of
 from housing_match.office.i18n import Translator
+from hub_shared.db import stored_utc
 
 
 @dataclass
@@ -35,7 +36,7 @@ def _moment(value: Any) -> datetime | None:
     if value is None:
         return None
     found = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return utc(found)
+    return stored_utc(found)
 
 
 def build(
@@ -52,7 +53,7 @@ def build(
     entries = [e for e in entries if e is not None]
     seen = {e.type for e in events}
     entries += _fallback(t, lang, stay, seen)
-    opened = utc(case.opened_at)
+    opened = stored_utc(case.opened_at)
     assert opened is not None
     entries.append(
         Entry(
@@ -67,7 +68,7 @@ def build(
         )
     )
     if case.closed_at is not None:
-        closed = utc(case.closed_at)
+        closed = stored_utc(case.closed_at)
         assert closed is not None
         entries.append(
             Entry(
@@ -80,7 +81,7 @@ def build(
             )
         )
     for a in case.assignments:
-        decided = utc(a.decided_at)
+        decided = stored_utc(a.decided_at)
         assert decided is not None
         text = t(
             "tl_assigned_text",
@@ -97,7 +98,7 @@ def build(
             Entry(decided, fmt.moment(decided, lang), t("tl_assigned"), text, ids, "decision")
         )
         if a.cancelled_at is not None:
-            cancelled = utc(a.cancelled_at)
+            cancelled = stored_utc(a.cancelled_at)
             assert cancelled is not None
             entries.append(
                 Entry(
@@ -121,7 +122,7 @@ def build(
                 )
             )
     for m in case.messages:
-        created = utc(m.created_at)
+        created = stored_utc(m.created_at)
         assert created is not None
         entries.append(
             Entry(
@@ -134,7 +135,7 @@ def build(
             )
         )
         if m.apprec is not None and m.apprec.received_at is not None:
-            received = utc(m.apprec.received_at)
+            received = stored_utc(m.apprec.received_at)
             assert received is not None
             ids = [(t("id_apprec"), m.apprec.msg_id)] if m.apprec.msg_id else []
             entries.append(
@@ -187,7 +188,7 @@ def end_reason(t: Translator, reason: str | None) -> str:
 
 def _from_event(t: Translator, lang: str, row: Row) -> Entry | None:
     d: dict[str, Any] = row.detail or {}
-    at = utc(row.occurred_at)
+    at = stored_utc(row.occurred_at)
     assert at is not None
     when = fmt.moment(at, lang)
     msg = [(t("id_msg"), row.msg_id)] if row.msg_id else []
@@ -272,18 +273,18 @@ def _fallback(t: Translator, lang: str, stay: Row | None, seen: set[str]) -> lis
     if stay is None:
         return []
     found = []
-    admitted = utc(stay.admitted_at)
+    admitted = stored_utc(stay.admitted_at)
     if admitted and not seen & {"AdmissionNotified", "AdmissionChanged"}:
         ids = [(t("id_msg"), stay.admission_msg_id)] if stay.admission_msg_id else []
         found.append(
             Entry(admitted, fmt.moment(admitted, lang), t("tl_admitted"), "", ids, "hospital")
         )
-    notice = utc(stay.ready_notice_at)
+    notice = stored_utc(stay.ready_notice_at)
     if notice and "DischargeReadyNotified" not in seen:
         ids = [(t("id_msg"), stay.ready_msg_id)] if stay.ready_msg_id else []
         text = t("tl_ready_text", day=fmt.long_day(stay.ready_on, lang)) if stay.ready_on else ""
         found.append(Entry(notice, fmt.moment(notice, lang), t("tl_ready"), text, ids, "hospital"))
-    discharged = utc(stay.discharged_at)
+    discharged = stored_utc(stay.discharged_at)
     if discharged and "PatientDischarged" not in seen:
         found.append(
             Entry(discharged, fmt.moment(discharged, lang), t("tl_discharged"), "", [], "hospital")
