@@ -1,0 +1,94 @@
+"""The SQLite adapter that runs statements on the event loop's thread (hub_shared.db.inline_sqlite).
+
+Two engines on one file stand for two writers that do not share the in-process write turn: the
+second must wait for the first's lock with the loop free, then go through; a lock held past the
+timeout must fail the waiter, not hang it."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
+
+from hub_shared.db import make_engine
+from hub_shared.db.inline_sqlite import inline_creator
+
+NOTES = sa.Table("notes", sa.MetaData(), sa.Column("n", sa.Integer, primary_key=True))
+
+
+async def _engines(tmp_path: Path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'inline.db'}"
+    first, second = make_engine(url), make_engine(url)
+    async with first.begin() as conn:
+        await conn.run_sync(NOTES.metadata.create_all)
+    return first, second
+
+
+async def test_a_writer_waits_for_the_lock_without_blocking_the_loop(tmp_path: Path) -> None:
+    first, second = await _engines(tmp_path)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    clock = asyncio.create_task(ticker())
+    try:
+        async with first.connect() as holder:
+            await holder.execute(NOTES.insert(), {"n": 1})  # takes the write lock
+            waiter = asyncio.create_task(_insert(second, 2))
+            await asyncio.sleep(0.3)
+            assert not waiter.done(), "the second writer went through a held lock"
+            ticks_while_waiting = ticks
+            await holder.commit()
+        await asyncio.wait_for(waiter, 5)
+    finally:
+        clock.cancel()
+    assert ticks_while_waiting >= 20, f"the loop stalled while a writer waited ({ticks} ticks)"
+    async with second.connect() as conn:
+        assert (await conn.execute(sa.select(NOTES.c.n).order_by(NOTES.c.n))).scalars().all() == [
+            1,
+            2,
+        ]
+    await first.dispose()
+    await second.dispose()
+
+
+async def test_a_lock_held_past_the_timeout_fails_the_waiter(tmp_path: Path) -> None:
+    path = tmp_path / "inline.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("CREATE TABLE notes (n INTEGER PRIMARY KEY)")
+    holder.execute("BEGIN IMMEDIATE")
+    connection = await inline_creator(str(path), busy_timeout=0.2)()
+    cursor = await connection.cursor()
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        await asyncio.wait_for(cursor.execute("INSERT INTO notes VALUES (1)"), 5)
+    holder.rollback()
+    await cursor.execute("INSERT INTO notes VALUES (1)")
+    await connection.commit()
+    await connection.close()
+    assert holder.execute("SELECT n FROM notes").fetchall() == [(1,)]
+    holder.close()
+
+
+async def test_errors_other_than_busy_are_raised_at_once(tmp_path: Path) -> None:
+    first, _second = await _engines(tmp_path)
+    await _insert(first, 1)
+    with pytest.raises(sa.exc.IntegrityError):
+        await _insert(first, 1)
+    with pytest.raises(OperationalError, match="no such table"):
+        async with first.connect() as conn:
+            await conn.execute(sa.text("SELECT * FROM missing"))
+    await first.dispose()
+
+
+async def _insert(engine, n: int) -> None:  # type: ignore[no-untyped-def]
+    async with engine.begin() as conn:
+        await conn.execute(NOTES.insert(), {"n": n})
