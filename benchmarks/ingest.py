@@ -17,9 +17,12 @@ import asyncio
 import json
 import os
 import platform
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -103,6 +106,33 @@ def _with_cpu(process: psutil.Process, run) -> dict:  # type: ignore[no-untyped-
     return figures
 
 
+def ceiling(bodies: list[bytes], concurrency: int) -> dict:
+    """The same load on an empty endpoint of the same stack (benchmarks/ceiling_app.py)."""
+    port = broker.free_port()
+    command = [sys.executable, "-m", "uvicorn", "ceiling_app:app", "--port", str(port)]
+    command += ["--log-level", "warning", "--loop", "uvloop", "--http", "httptools"]
+    server = subprocess.Popen(command, cwd=Path(__file__).resolve().parent)  # noqa: S603
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        figures = _with_cpu(
+            psutil.Process(server.pid), lambda: closed_loop(url, bodies, concurrency)
+        )
+        figures["run"] = f"ceiling: empty endpoint, c={concurrency}"
+        return figures
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
@@ -140,6 +170,7 @@ def main() -> None:
         rss_mb = process.memory_info().rss / 2**20
     finally:
         hub.stop()
+    results.append(ceiling(bodies[: args.messages], max(levels)))
     report = {
         "benchmark": "ingest",
         "database": args.db,
