@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -46,6 +47,7 @@ class ServiceRuntime:
             signal=self.signal,
             poll_seconds=self.settings.relay_poll_seconds,
             name=self.settings.service_name,
+            retention=_retention(self.settings.outbox_retention_hours),
         )
 
     def uow(self, *, source: str, message_log: sa.Table | None = None) -> UnitOfWork:
@@ -121,3 +123,7 @@ class ServiceRuntime:
         except Exception:
             log.warning("database check failed", exc_info=True)
             return False
+
+
+def _retention(hours: float) -> timedelta | None:
+    return timedelta(hours=hours) if hours > 0 else None

@@ -58,6 +58,9 @@ class ServiceSettings(BaseSettings):
     # A span per SQL statement: detailed, and about a tenth of a message's processing time.
     trace_sql: bool = False
     relay_poll_seconds: float = 0.5
+    # Published events stay in the outbox this long (for a fresh broker, see OutboxRelay), then
+    # are deleted; 0 keeps them forever. Seven days: Kafka's default topic retention.
+    outbox_retention_hours: float = 168.0
     # SQLite's page cache per connection in MB (0: SQLite's default of 2 MB). A large database
     # written at random places (UUID keys) reads far less with a cache that holds its indexes.
     sqlite_cache_mb: int = 0

@@ -6,6 +6,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -291,3 +292,31 @@ async def test_only_one_relay_per_service_publishes_on_postgresql(db, kafka_sett
         await first._resign()
         await second._resign()
         await other_engine.dispose()
+
+
+async def test_published_events_older_than_the_retention_are_pruned(db, kafka_settings):
+    """Sent events past the retention go; recent ones and unsent ones stay, however old."""
+    engine, sessionmaker = db
+    topic = unique_topic()
+    ids = await write_events(sessionmaker, topic, range(6))
+    now = datetime.now(UTC)
+    ages = {ids[0]: 30, ids[1]: 8, ids[2]: 1}  # days since sent; the rest unsent
+    async with engine.begin() as conn:
+        for event_id, days in ages.items():
+            await conn.execute(
+                sa.update(outbox)
+                .where(outbox.c.event_id == event_id)
+                .values(sent_at=now - timedelta(days=days))
+            )
+        await conn.execute(
+            sa.update(outbox)
+            .where(outbox.c.event_id == ids[3])
+            .values(created_at=now - timedelta(days=40))
+        )
+    relay = OutboxRelay(engine, outbox, kafka_settings, retention=timedelta(days=7))
+    assert await relay.prune(chunk=1) == 2  # chunked: one per transaction
+    async with engine.connect() as conn:
+        left = set((await conn.execute(sa.select(outbox.c.event_id))).scalars())
+    assert left == set(ids) - {ids[0], ids[1]}
+    forever = OutboxRelay(engine, outbox, kafka_settings, retention=None)
+    assert await forever.prune() == 0

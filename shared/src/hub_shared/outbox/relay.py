@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
@@ -59,6 +59,8 @@ class OutboxRelay:
         max_backoff: float = 5.0,
         name: str = "relay",
         broker_check_seconds: float = 5.0,
+        retention: timedelta | None = None,
+        prune_every_seconds: float = 600.0,
     ) -> None:
         self.engine = engine
         self.outbox = outbox
@@ -78,6 +80,10 @@ class OutboxRelay:
         self.name = name
         self._leadership: AsyncConnection | None = None
         self._lock_key = 0
+        # Published events kept for republishing to a fresh broker; None keeps them all.
+        self.retention = retention
+        self.prune_every_seconds = prune_every_seconds
+        self._pruned_at = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
         backoff = 0.1
@@ -89,6 +95,8 @@ class OutboxRelay:
                 if time.monotonic() - self._checked_at > self.broker_check_seconds:
                     await self.check_broker()
                 sent = await self.publish_pending()
+                if time.monotonic() - self._pruned_at > self.prune_every_seconds:
+                    await self.prune()
                 self.last_error = None
                 backoff = 0.1
                 if sent < self.batch_size:
@@ -172,6 +180,35 @@ class OutboxRelay:
             )
             self.republished += result.rowcount
         return result.rowcount or 0
+
+    async def prune(self, chunk: int = 5_000) -> int:
+        """Delete events published longer ago than the retention; returns how many.
+
+        Unsent events are never deleted. What is kept is what a fresh broker gets again
+        (`check_broker`), so the retention should cover the topics' own retention on the
+        broker. Deleted in chunks, each a short transaction, so writers are not held up."""
+        self._pruned_at = time.monotonic()
+        if self.retention is None:
+            return 0
+        cutoff = datetime.now(UTC) - self.retention
+        old = (
+            sa.select(self.outbox.c.seq)
+            .where(self.outbox.c.sent_at.is_not(None), self.outbox.c.sent_at < cutoff)
+            .limit(chunk)
+            .scalar_subquery()
+        )
+        deleted = 0
+        while True:
+            async with write_turn(self.engine), self.engine.begin() as conn:
+                result = await conn.execute(
+                    sa.delete(self.outbox).where(self.outbox.c.seq.in_(old))
+                )
+            deleted += result.rowcount or 0
+            if (result.rowcount or 0) < chunk:
+                break
+        if deleted:
+            log.info("outbox: %d events published before %s deleted", deleted, cutoff.isoformat())
+        return deleted
 
     async def backlog(self) -> int:
         async with self.engine.connect() as conn:
