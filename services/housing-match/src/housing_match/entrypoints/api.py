@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
 from fastapi import Depends, FastAPI, Query, Request, Response
@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse
 from housing_match import queries
 from housing_match.adapters import orm
 from housing_match.adapters.outbound import AnswerSender
-from housing_match.adapters.repository import MatchingRepository, OutboundRepository
+from housing_match.adapters.repository import MatchingRepository, OutboundRepository, Row
 from housing_match.entrypoints.views import (
     AcceptedView,
     AcceptRequest,
@@ -190,15 +190,49 @@ async def municipality_of(
 Municipality = Annotated[str, Depends(municipality_of)]
 
 
-async def _audit(
-    uow: UnitOfWork, caller: Caller, action: str, stay_ids: Iterable[str], detail: str = ""
-) -> None:
-    """One audit entry per stay shown (or one without a stay when none is)."""
-    shown = list(dict.fromkeys(stay_ids))
-    for stay_id in shown or [None]:
-        await record_access(
-            uow.session, orm.audit_log, caller, action, stay_id=stay_id, detail=detail
-        )
+@dataclass(frozen=True)
+class OfficeScope:
+    """What an endpoint acts with: the housing office, the caller, and the municipality the caller
+    acts for (`municipality_of`: anyone else is a 403). The queries take the municipality, so
+    another municipality's sites, cases or proposals are not found: a 404 (`_found`)."""
+
+    office: HousingOffice
+    caller: Caller
+    municipality: str
+    request: Request
+
+    def uow(self) -> UnitOfWork:
+        """A new unit of work: `async with scope.uow() as uow:`."""
+        return _uow(self.request)
+
+    async def audit_and_commit(
+        self, uow: UnitOfWork, action: str, stay_ids: Iterable[str], detail: str = ""
+    ) -> None:
+        """One audit entry per stay shown (or one without a stay when none is), then commit."""
+        shown = list(dict.fromkeys(stay_ids))
+        for stay_id in shown or [None]:
+            await record_access(
+                uow.session, orm.audit_log, self.caller, action, stay_id=stay_id, detail=detail
+            )
+        await uow.commit()
+
+
+async def office_scope(
+    request: Request, caller: CurrentCaller, municipality: Municipality
+) -> OfficeScope:
+    return OfficeScope(_office(request), caller, municipality, request)
+
+
+Scope = Annotated[OfficeScope, Depends(office_scope)]
+
+T = TypeVar("T")
+
+
+def _found(value: T | None, missing: str) -> T:
+    """`value`, or a 404 saying `missing` when the municipality has no such thing."""
+    if value is None:
+        raise NotFound(missing)
+    return value
 
 
 def _problems(app: FastAPI) -> None:
@@ -237,146 +271,115 @@ def _needs(model: NeedsModel) -> Any:
 # --- stock ------------------------------------------------------------------------------------
 def _stock_routes(app: FastAPI) -> None:
     @app.post("/v1/sites", response_model=SiteView, status_code=201, tags=["stock"])
-    async def register_site(
-        body: SiteCreate, request: Request, response: Response, municipality: Municipality
-    ) -> SiteView:
+    async def register_site(body: SiteCreate, response: Response, scope: Scope) -> SiteView:
         """Register a site (a house, address or institution) of one of the five kinds. Its
         rules are the kind's (HOUSING.md), tightened by `rules`; a looser rule is a 422."""
-        office = _office(request)
-        async with _uow(request) as uow:
-            site_id = await office.register_site(
+        async with scope.uow() as uow:
+            site_id = await scope.office.register_site(
                 uow,
-                municipality,
+                scope.municipality,
                 name=body.name,
                 district=body.district,
                 kind=body.kind,
                 tighten=body.rules.given(),
             )
-            view = await queries.site_view(uow.session, municipality, site_id, office.today())
+            view = await _site(scope, uow, site_id)
         response.headers["Location"] = f"/v1/sites/{site_id}"
         assert view is not None
         return view
 
     @app.get("/v1/sites", response_model=list[SiteView], tags=["stock"])
-    async def list_sites(
-        request: Request, municipality: Municipality, retired: bool = False
-    ) -> list[SiteView]:
+    async def list_sites(scope: Scope, retired: bool = False) -> list[SiteView]:
         """The municipality's sites with their rules, units and free places."""
-        async with _uow(request) as uow:
+        async with scope.uow() as uow:
             return await queries.site_views(
-                uow.session, municipality, _office(request).today(), retired=retired
+                uow.session, scope.municipality, scope.office.today(), retired=retired
             )
 
     @app.get("/v1/sites/{site_id}", response_model=SiteView, tags=["stock"])
-    async def get_site(site_id: str, request: Request, municipality: Municipality) -> SiteView:
-        async with _uow(request) as uow:
-            view = await queries.site_view(
-                uow.session, municipality, site_id, _office(request).today()
-            )
-        if view is None:
-            raise NotFound("No such site")
-        return view
+    async def get_site(site_id: str, scope: Scope) -> SiteView:
+        async with scope.uow() as uow:
+            view = await _site(scope, uow, site_id)
+        return _found(view, "No such site")
 
     @app.patch("/v1/sites/{site_id}", response_model=SiteView, tags=["stock"])
-    async def change_site(
-        site_id: str, body: SiteChange, request: Request, municipality: Municipality
-    ) -> SiteView:
+    async def change_site(site_id: str, body: SiteChange, scope: Scope) -> SiteView:
         """Rename a site, move it to another district, or change its rules (never below its
         kind's). Existing residents stay; new proposals follow the new rules."""
-        office = _office(request)
-        async with _uow(request) as uow:
-            await office.change_site(
+        async with scope.uow() as uow:
+            await scope.office.change_site(
                 uow,
-                municipality,
+                scope.municipality,
                 site_id,
                 name=body.name,
                 district=body.district,
                 tighten=body.rules.given() if body.rules is not None else None,
             )
-            view = await queries.site_view(uow.session, municipality, site_id, office.today())
+            view = await _site(scope, uow, site_id)
         assert view is not None
         return view
 
     @app.post("/v1/sites/{site_id}/retire", response_model=SiteView, tags=["stock"])
-    async def retire_site(site_id: str, request: Request, municipality: Municipality) -> SiteView:
+    async def retire_site(site_id: str, scope: Scope) -> SiteView:
         """Take the site and its units out of service (409 while anyone lives there)."""
-        office = _office(request)
-        async with _uow(request) as uow:
-            await office.retire_site(uow, municipality, site_id)
-            view = await queries.site_view(uow.session, municipality, site_id, office.today())
+        async with scope.uow() as uow:
+            await scope.office.retire_site(uow, scope.municipality, site_id)
+            view = await _site(scope, uow, site_id)
         assert view is not None
         return view
 
     @app.post("/v1/sites/{site_id}/units", response_model=UnitView, status_code=201, tags=["stock"])
     async def add_unit(
-        site_id: str,
-        body: UnitCreate,
-        request: Request,
-        response: Response,
-        municipality: Municipality,
+        site_id: str, body: UnitCreate, response: Response, scope: Scope
     ) -> UnitView:
         """Add a unit (flat, bedsit, room or bed) to a site; 409 past the site's max_units."""
-        office = _office(request)
-        async with _uow(request) as uow:
-            unit_id = await office.add_unit(
+        async with scope.uow() as uow:
+            unit_id = await scope.office.add_unit(
                 uow,
-                municipality,
+                scope.municipality,
                 site_id,
                 label=body.label,
                 capacity=body.capacity,
                 available_from=body.available_from,
             )
-            view = await queries.unit_view(uow.session, municipality, unit_id, office.today())
+            view = await _unit(scope, uow, unit_id)
         response.headers["Location"] = f"/v1/units/{unit_id}"
         assert view is not None
         return view
 
     @app.get("/v1/units", response_model=list[UnitView], tags=["stock"])
-    async def list_units(
-        request: Request, municipality: Municipality, free: bool = False
-    ) -> list[UnitView]:
+    async def list_units(scope: Scope, free: bool = False) -> list[UnitView]:
         """Units in service; `?free=true`: only those with a place free now or later (the
         earliest first)."""
-        async with _uow(request) as uow:
+        async with scope.uow() as uow:
             return await queries.unit_views(
-                uow.session, municipality, _office(request).today(), free_only=free
+                uow.session, scope.municipality, scope.office.today(), free_only=free
             )
 
     @app.get("/v1/units/{unit_id}", response_model=UnitView, tags=["stock"])
-    async def get_unit(
-        unit_id: str, request: Request, caller: CurrentCaller, municipality: Municipality
-    ) -> UnitView:
+    async def get_unit(unit_id: str, scope: Scope) -> UnitView:
         """A unit with its residents and reserved places (audited: residents' profiles)."""
-        async with _uow(request) as uow:
-            view = await queries.unit_view(
-                uow.session, municipality, unit_id, _office(request).today()
-            )
-            if view is None:
-                raise NotFound("No such unit")
+        async with scope.uow() as uow:
+            view = _found(await _unit(scope, uow, unit_id), "No such unit")
             stays = await _stays_of_cases(uow, [r.case_id for r in view.residents or []])
-            await _audit(uow, caller, "view unit residents", stays, detail=unit_id)
-            await uow.commit()
+            await scope.audit_and_commit(uow, "view unit residents", stays, detail=unit_id)
         return view
 
     @app.patch("/v1/units/{unit_id}", response_model=UnitView, tags=["stock"])
-    async def change_unit(
-        unit_id: str, body: UnitChange, request: Request, municipality: Municipality
-    ) -> UnitView:
-        office = _office(request)
-        async with _uow(request) as uow:
-            await office.change_unit(uow, municipality, unit_id, body.given())
-            view = await queries.unit_view(uow.session, municipality, unit_id, office.today())
+    async def change_unit(unit_id: str, body: UnitChange, scope: Scope) -> UnitView:
+        async with scope.uow() as uow:
+            await scope.office.change_unit(uow, scope.municipality, unit_id, body.given())
+            view = await _unit(scope, uow, unit_id)
         assert view is not None
         view.residents = None
         return view
 
     @app.post("/v1/units/{unit_id}/retire", response_model=UnitView, tags=["stock"])
-    async def retire_unit(unit_id: str, request: Request, municipality: Municipality) -> UnitView:
+    async def retire_unit(unit_id: str, scope: Scope) -> UnitView:
         """Take a unit out of service (409 while anyone lives there or holds a place)."""
-        office = _office(request)
-        async with _uow(request) as uow:
-            await office.retire_unit(uow, municipality, unit_id)
-            view = await queries.unit_view(uow.session, municipality, unit_id, office.today())
+        async with scope.uow() as uow:
+            await scope.office.retire_unit(uow, scope.municipality, unit_id)
+            view = await _unit(scope, uow, unit_id)
         assert view is not None
         view.residents = None
         return view
@@ -384,21 +387,14 @@ def _stock_routes(app: FastAPI) -> None:
     @app.post(
         "/v1/units/{unit_id}/move-ins", response_model=Created, status_code=201, tags=["stock"]
     )
-    async def move_in(
-        unit_id: str,
-        body: MoveIn,
-        request: Request,
-        caller: CurrentCaller,
-        municipality: Municipality,
-    ) -> Created:
+    async def move_in(unit_id: str, body: MoveIn, scope: Scope) -> Created:
         """Record a move-in: the person of an assignment (`assignment_id`; the case is then
         closed as housed), or a tenant housed outside the hub with the profile the site rules
         look at. Returns the resident id."""
-        office = _office(request)
-        async with _uow(request) as uow:
-            resident_id = await office.move_in(
+        async with scope.uow() as uow:
+            resident_id = await scope.office.move_in(
                 uow,
-                municipality,
+                scope.municipality,
                 unit_id,
                 on=body.on,
                 assignment_id=body.assignment_id,
@@ -406,8 +402,7 @@ def _stock_routes(app: FastAPI) -> None:
             )
             if body.assignment_id:
                 stays = await _stays_of_assignments(uow, [body.assignment_id])
-                await _audit(uow, caller, "record move-in", stays, detail=unit_id)
-                await uow.commit()
+                await scope.audit_and_commit(uow, "record move-in", stays, detail=unit_id)
         return Created(id=resident_id)
 
     @app.post(
@@ -415,13 +410,19 @@ def _stock_routes(app: FastAPI) -> None:
         status_code=204,
         tags=["stock"],
     )
-    async def move_out(
-        unit_id: str, resident_id: str, body: MoveOut, request: Request, municipality: Municipality
-    ) -> Response:
+    async def move_out(unit_id: str, resident_id: str, body: MoveOut, scope: Scope) -> Response:
         """Record a move-out, done or planned: the place is free from `on`."""
-        async with _uow(request) as uow:
-            await _office(request).move_out(uow, municipality, unit_id, resident_id, body.on)
+        async with scope.uow() as uow:
+            await scope.office.move_out(uow, scope.municipality, unit_id, resident_id, body.on)
         return Response(status_code=204)
+
+
+async def _site(scope: OfficeScope, uow: UnitOfWork, site_id: str) -> SiteView | None:
+    return await queries.site_view(uow.session, scope.municipality, site_id, scope.office.today())
+
+
+async def _unit(scope: OfficeScope, uow: UnitOfWork, unit_id: str) -> UnitView | None:
+    return await queries.unit_view(uow.session, scope.municipality, unit_id, scope.office.today())
 
 
 async def _stays_of_cases(uow: UnitOfWork, case_ids: Iterable[str | None]) -> list[str]:
@@ -442,182 +443,130 @@ async def _stays_of_assignments(uow: UnitOfWork, assignment_ids: list[str]) -> l
 # --- cases ------------------------------------------------------------------------------------
 def _case_routes(app: FastAPI) -> None:
     @app.post("/v1/cases", response_model=CaseView, status_code=201, tags=["cases"])
-    async def open_case(
-        body: CaseCreate,
-        request: Request,
-        response: Response,
-        caller: CurrentCaller,
-        municipality: Municipality,
-    ) -> CaseView:
+    async def open_case(body: CaseCreate, response: Response, scope: Scope) -> CaseView:
         """Open a case by hand for a stay (the patient's number, the hospital's HER-id and the
         admission time give the stay). Emits `HousingCaseOpened` (opened_by "officer"); 409 when
         the stay has a case already."""
-        office = _office(request)
         needs = _needs(body.needs) if body.needs is not None else None
-        async with _uow(request) as uow:
-            case_id = await office.open_case(
+        async with scope.uow() as uow:
+            case_id = await scope.office.open_case(
                 uow,
-                municipality,
+                scope.municipality,
                 patient=PatientDetails(**body.patient.model_dump()),
                 hospital_her=body.hospital_her,
                 admitted_at=body.admitted_at,
                 needs=needs,
                 expected_discharge_on=body.expected_discharge_on,
             )
-            return await _case_response(uow, caller, municipality, case_id, office, "open case")
+            return await _case_response(scope, uow, case_id, "open case")
 
     @app.get("/v1/cases", response_model=list[CaseSummary], tags=["cases"])
     async def list_cases(
-        request: Request,
-        caller: CurrentCaller,
-        municipality: Municipality,
+        scope: Scope,
         status: Annotated[str, Query(pattern="^(open|assigned|closed|active|all)$")] = "active",
     ) -> list[CaseSummary]:
         """The office's cases, most urgent first: the clock running (most days first), then a
         discharge expected, then undated. `status`: active (open and assigned, the default),
         open, assigned, closed or all. Audited."""
         statuses = {"active": ["open", "assigned"], "all": None}.get(status, [status])
-        office = _office(request)
-        async with _uow(request) as uow:
+        async with scope.uow() as uow:
             found = await queries.case_summaries(
-                uow.session, municipality, statuses, office.today()
+                uow.session, scope.municipality, statuses, scope.office.today()
             )
-            await _audit(uow, caller, "list cases", (c.stay_id for c in found))
-            await uow.commit()
+            await scope.audit_and_commit(uow, "list cases", (c.stay_id for c in found))
         return found
 
     @app.get("/v1/cases/{case_id}", response_model=CaseView, tags=["cases"])
-    async def get_case(
-        case_id: str, request: Request, caller: CurrentCaller, municipality: Municipality
-    ) -> CaseView:
+    async def get_case(case_id: str, scope: Scope) -> CaseView:
         """A case with the patient, needs, urgency and clock, its proposals, assignments and
         the answers sent to the hospital with their AppRec (a rejected one with its errors)."""
-        async with _uow(request) as uow:
-            return await _case_response(
-                uow, caller, municipality, case_id, _office(request), "view case"
-            )
+        async with scope.uow() as uow:
+            return await _case_response(scope, uow, case_id, "view case")
 
     @app.put("/v1/cases/{case_id}/needs", response_model=CaseView, tags=["cases"])
-    async def record_needs(
-        case_id: str,
-        body: NeedsModel,
-        request: Request,
-        caller: CurrentCaller,
-        municipality: Municipality,
-    ) -> CaseView:
+    async def record_needs(case_id: str, body: NeedsModel, scope: Scope) -> CaseView:
         """Record the needs (all of them, replacing the earlier record). Only cases with needs
         take part in matching."""
-        office = _office(request)
         needs = _needs(body)
-        async with _uow(request) as uow:
-            await office.record_needs(uow, municipality, case_id, needs)
-            return await _case_response(uow, caller, municipality, case_id, office, "record needs")
+        async with scope.uow() as uow:
+            await scope.office.record_needs(uow, scope.municipality, case_id, needs)
+            return await _case_response(scope, uow, case_id, "record needs")
 
     @app.patch("/v1/cases/{case_id}", response_model=CaseView, tags=["cases"])
-    async def change_case(
-        case_id: str,
-        body: CaseChange,
-        request: Request,
-        caller: CurrentCaller,
-        municipality: Municipality,
-    ) -> CaseView:
+    async def change_case(case_id: str, body: CaseChange, scope: Scope) -> CaseView:
         """Set the expected discharge day (the hospital's estimate as the office knows it)."""
-        office = _office(request)
-        async with _uow(request) as uow:
-            await office.change_case(uow, municipality, case_id, body.given())
-            return await _case_response(uow, caller, municipality, case_id, office, "change case")
+        async with scope.uow() as uow:
+            await scope.office.change_case(uow, scope.municipality, case_id, body.given())
+            return await _case_response(scope, uow, case_id, "change case")
 
     @app.post("/v1/cases/{case_id}/close", response_model=CaseView, tags=["cases"])
-    async def close_case(
-        case_id: str,
-        body: Reason,
-        request: Request,
-        caller: CurrentCaller,
-        municipality: Municipality,
-    ) -> CaseView:
+    async def close_case(case_id: str, body: Reason, scope: Scope) -> CaseView:
         """Close an open case by hand, with the reason (409 while it has an assignment)."""
-        office = _office(request)
-        async with _uow(request) as uow:
-            await office.close_case(uow, municipality, case_id, body.reason)
-            return await _case_response(uow, caller, municipality, case_id, office, "close case")
+        async with scope.uow() as uow:
+            await scope.office.close_case(uow, scope.municipality, case_id, body.reason)
+            return await _case_response(scope, uow, case_id, "close case")
 
 
 async def _case_response(
-    uow: UnitOfWork,
-    caller: Caller,
-    municipality: str,
-    case_id: str,
-    office: HousingOffice,
-    action: str,
+    scope: OfficeScope, uow: UnitOfWork, case_id: str, action: str
 ) -> CaseView:
-    view = await queries.case_view(uow.session, municipality, case_id, office.today())
-    if view is None:
-        raise NotFound("No such case")
-    await _audit(uow, caller, action, [view.stay_id], detail=case_id)
-    await uow.commit()
+    today = scope.office.today()
+    view = _found(
+        await queries.case_view(uow.session, scope.municipality, case_id, today), "No such case"
+    )
+    await scope.audit_and_commit(uow, action, [view.stay_id], detail=case_id)
     return view
 
 
 # --- matching and decisions -------------------------------------------------------------------
 def _matching_routes(app: FastAPI) -> None:
     @app.post("/v1/matching/run", response_model=RunView, status_code=201, tags=["matching"])
-    async def run_matching(
-        request: Request, response: Response, caller: CurrentCaller, municipality: Municipality
-    ) -> RunView:
+    async def run_matching(response: Response, scope: Scope) -> RunView:
         """Match the open cases (with needs recorded) to the free units: every hard rule holds,
         and the clock cost is least. Stores and returns the explained proposals; earlier open
         proposals are superseded."""
-        office = _office(request)
-        run_id = await office.run_matching(lambda: _uow(request), municipality, caller.audit_name)
-        async with _uow(request) as uow:
-            view = await queries.run_view(uow.session, municipality, run_id)
+        run_id = await scope.office.run_matching(
+            scope.uow, scope.municipality, scope.caller.audit_name
+        )
+        async with scope.uow() as uow:
+            view = await _run(scope, uow, run_id)
             assert view is not None
-            await _audit(uow, caller, "run matching", (p.stay_id for p in view.proposals), run_id)
-            await uow.commit()
+            await scope.audit_and_commit(
+                uow, "run matching", (p.stay_id for p in view.proposals), run_id
+            )
         response.headers["Location"] = f"/v1/matching/runs/{run_id}"
         return view
 
     @app.get("/v1/matching/runs/{run_id}", response_model=RunView, tags=["matching"])
-    async def get_run(
-        run_id: str, request: Request, caller: CurrentCaller, municipality: Municipality
-    ) -> RunView:
-        async with _uow(request) as uow:
-            view = await queries.run_view(uow.session, municipality, run_id)
-            if view is None:
-                raise NotFound("No such matching run")
-            await _audit(uow, caller, "view matching run", (p.stay_id for p in view.proposals))
-            await uow.commit()
+    async def get_run(run_id: str, scope: Scope) -> RunView:
+        async with scope.uow() as uow:
+            view = _found(await _run(scope, uow, run_id), "No such matching run")
+            await scope.audit_and_commit(
+                uow, "view matching run", (p.stay_id for p in view.proposals)
+            )
         return view
 
     @app.get("/v1/proposals", response_model=list[ProposalView], tags=["matching"])
     async def list_proposals(
-        request: Request,
-        caller: CurrentCaller,
-        municipality: Municipality,
+        scope: Scope,
         status: Annotated[
             str, Query(pattern="^(proposed|accepted|rejected|superseded|stale|all)$")
         ] = "proposed",
     ) -> list[ProposalView]:
         """Proposals (default: those awaiting a decision), each with the unit, every hard rule
         checked and why it held, and the cost saved."""
-        async with _uow(request) as uow:
+        async with scope.uow() as uow:
             found = await queries.proposal_views(
-                uow.session, municipality, statuses=None if status == "all" else [status]
+                uow.session, scope.municipality, statuses=None if status == "all" else [status]
             )
-            await _audit(uow, caller, "list proposals", (p.stay_id for p in found))
-            await uow.commit()
+            await scope.audit_and_commit(uow, "list proposals", (p.stay_id for p in found))
         return found
 
     @app.get("/v1/proposals/{proposal_id}", response_model=ProposalView, tags=["matching"])
-    async def get_proposal(
-        proposal_id: str, request: Request, caller: CurrentCaller, municipality: Municipality
-    ) -> ProposalView:
-        async with _uow(request) as uow:
-            view = await queries.proposal_by_id(uow.session, municipality, proposal_id)
-            if view is None:
-                raise NotFound("No such proposal")
-            await _audit(uow, caller, "view proposal", [view.stay_id], proposal_id)
-            await uow.commit()
+    async def get_proposal(proposal_id: str, scope: Scope) -> ProposalView:
+        async with scope.uow() as uow:
+            view = _found(await _proposal(scope, uow, proposal_id), "No such proposal")
+            await scope.audit_and_commit(uow, "view proposal", [view.stay_id], proposal_id)
         return view
 
     @app.post(
@@ -626,107 +575,87 @@ def _matching_routes(app: FastAPI) -> None:
         status_code=201,
         tags=["matching"],
     )
-    async def accept(
-        proposal_id: str,
-        body: AcceptRequest,
-        request: Request,
-        caller: CurrentCaller,
-        municipality: Municipality,
-    ) -> AcceptedView:
+    async def accept(proposal_id: str, body: AcceptRequest, scope: Scope) -> AcceptedView:
         """Accept a proposal with the move-in day: an assignment, `HousingAssigned` on
         housing.v1 (a Friday move-in flagged), and for a discharge-ready patient the answer
         "KAN-MOTTA: <day>" to the hospital, delivered in the background until its AppRec comes
         back. 409 when the proposal was decided or no longer holds (the failing rules listed)."""
-        office = _office(request)
-        async with _uow(request) as uow:
-            assignment_id, answer_id = await office.accept(
-                uow, municipality, proposal_id, body.move_in, caller.audit_name
+        async with scope.uow() as uow:
+            assignment_id, answer_id = await scope.office.accept(
+                uow, scope.municipality, proposal_id, body.move_in, scope.caller.audit_name
             )
-            return await _accepted(uow, caller, municipality, assignment_id, answer_id)
+            return await _accepted(scope, uow, assignment_id, answer_id)
 
     @app.post("/v1/proposals/{proposal_id}/reject", response_model=ProposalView, tags=["matching"])
-    async def reject(
-        proposal_id: str,
-        body: Reason,
-        request: Request,
-        caller: CurrentCaller,
-        municipality: Municipality,
-    ) -> ProposalView:
+    async def reject(proposal_id: str, body: Reason, scope: Scope) -> ProposalView:
         """Reject a proposal, with the reason."""
-        async with _uow(request) as uow:
-            await _office(request).reject(
-                uow, municipality, proposal_id, body.reason, caller.audit_name
+        async with scope.uow() as uow:
+            await scope.office.reject(
+                uow, scope.municipality, proposal_id, body.reason, scope.caller.audit_name
             )
-            view = await queries.proposal_by_id(uow.session, municipality, proposal_id)
+            view = await _proposal(scope, uow, proposal_id)
             assert view is not None
-            await _audit(uow, caller, "reject proposal", [view.stay_id], proposal_id)
-            await uow.commit()
+            await scope.audit_and_commit(uow, "reject proposal", [view.stay_id], proposal_id)
         return view
 
     @app.get("/v1/assignments", response_model=list[AssignmentView], tags=["matching"])
     async def list_assignments(
-        request: Request,
-        caller: CurrentCaller,
-        municipality: Municipality,
+        scope: Scope,
         status: Annotated[str, Query(pattern="^(active|moved_in|cancelled|all)$")] = "active",
     ) -> list[AssignmentView]:
-        async with _uow(request) as uow:
+        async with scope.uow() as uow:
             rows = await MatchingRepository(uow.session).assignments(
-                municipality, statuses=None if status == "all" else [status]
+                scope.municipality, statuses=None if status == "all" else [status]
             )
-            await _audit(uow, caller, "list assignments", (r.stay_id for r in rows))
-            await uow.commit()
+            await scope.audit_and_commit(uow, "list assignments", (r.stay_id for r in rows))
         return [assignment_view(r) for r in rows]
 
     @app.get("/v1/assignments/{assignment_id}", response_model=AssignmentView, tags=["matching"])
-    async def get_assignment(
-        assignment_id: str, request: Request, caller: CurrentCaller, municipality: Municipality
-    ) -> AssignmentView:
-        async with _uow(request) as uow:
-            row = await MatchingRepository(uow.session).assignment(municipality, assignment_id)
-            if row is None:
-                raise NotFound("No such assignment")
-            await _audit(uow, caller, "view assignment", [row.stay_id], assignment_id)
-            await uow.commit()
+    async def get_assignment(assignment_id: str, scope: Scope) -> AssignmentView:
+        async with scope.uow() as uow:
+            row = _found(await _assignment(scope, uow, assignment_id), "No such assignment")
+            await scope.audit_and_commit(uow, "view assignment", [row.stay_id], assignment_id)
         return assignment_view(row)
 
     @app.post(
         "/v1/assignments/{assignment_id}/cancel", response_model=AssignmentView, tags=["matching"]
     )
-    async def cancel_assignment(
-        assignment_id: str,
-        body: Reason,
-        request: Request,
-        caller: CurrentCaller,
-        municipality: Municipality,
-    ) -> AssignmentView:
+    async def cancel_assignment(assignment_id: str, body: Reason, scope: Scope) -> AssignmentView:
         """Withdraw an assignment before the move-in: the unit is free again, the case open,
         `HousingAssignmentCancelled` on housing.v1; a hospital that was told "can receive"
         gets "KAN-IKKE-MOTTA"."""
-        async with _uow(request) as uow:
-            await _office(request).cancel_assignment(uow, municipality, assignment_id, body.reason)
-            row = await MatchingRepository(uow.session).assignment(municipality, assignment_id)
+        async with scope.uow() as uow:
+            await scope.office.cancel_assignment(
+                uow, scope.municipality, assignment_id, body.reason
+            )
+            row = await _assignment(scope, uow, assignment_id)
             assert row is not None
-            await _audit(uow, caller, "cancel assignment", [row.stay_id], assignment_id)
-            await uow.commit()
+            await scope.audit_and_commit(uow, "cancel assignment", [row.stay_id], assignment_id)
         return assignment_view(row)
 
 
+async def _run(scope: OfficeScope, uow: UnitOfWork, run_id: str) -> RunView | None:
+    return await queries.run_view(uow.session, scope.municipality, run_id)
+
+
+async def _proposal(scope: OfficeScope, uow: UnitOfWork, proposal_id: str) -> ProposalView | None:
+    return await queries.proposal_by_id(uow.session, scope.municipality, proposal_id)
+
+
+async def _assignment(scope: OfficeScope, uow: UnitOfWork, assignment_id: str) -> Row | None:
+    return await MatchingRepository(uow.session).assignment(scope.municipality, assignment_id)
+
+
 async def _accepted(
-    uow: UnitOfWork,
-    caller: Caller,
-    municipality: str,
-    assignment_id: str,
-    answer_id: str | None,
+    scope: OfficeScope, uow: UnitOfWork, assignment_id: str, answer_id: str | None
 ) -> AcceptedView:
-    row = await MatchingRepository(uow.session).assignment(municipality, assignment_id)
+    row = await _assignment(scope, uow, assignment_id)
     assert row is not None
     answer = None
     if answer_id is not None:
         messages = await OutboundRepository(uow.session).for_assignment(assignment_id)
         answer = next(outbound_summary(m) for m in messages if m.msg_id == answer_id)
-    await _audit(uow, caller, "accept proposal", [row.stay_id], assignment_id)
-    await uow.commit()
+    await scope.audit_and_commit(uow, "accept proposal", [row.stay_id], assignment_id)
     return AcceptedView(assignment=assignment_view(row), answer=answer)
 
 
@@ -734,33 +663,23 @@ async def _accepted(
 def _answer_routes(app: FastAPI) -> None:
     @app.get("/v1/outbound", response_model=list[OutboundSummary], tags=["answers"])
     async def list_outbound(
-        request: Request,
-        caller: CurrentCaller,
-        municipality: Municipality,
+        scope: Scope,
         status: Annotated[str, Query(pattern="^(pending|delivered|rejected|all)$")] = "all",
     ) -> list[OutboundSummary]:
         """The answers sent to hospitals: attempts so far, the next attempt, and the AppRec
         (status and errors) once it came back."""
-        async with _uow(request) as uow:
+        async with scope.uow() as uow:
             found = await queries.outbound_views(
-                uow.session, municipality, None if status == "all" else [status]
+                uow.session, scope.municipality, None if status == "all" else [status]
             )
-            await _audit(uow, caller, "list answers", (m.stay_id for m in found))
-            await uow.commit()
+            await scope.audit_and_commit(uow, "list answers", (m.stay_id for m in found))
         return found
 
     @app.get("/v1/outbound/{msg_id}", response_model=OutboundView, tags=["answers"])
-    async def get_outbound(
-        msg_id: str, request: Request, caller: CurrentCaller, municipality: Municipality
-    ) -> OutboundView:
+    async def get_outbound(msg_id: str, scope: Scope) -> OutboundView:
         """One answer with every delivery attempt (time, outcome, HTTP status, next attempt)."""
-        async with _uow(request) as uow:
-            found = await queries.outbound_view(uow.session, municipality, msg_id)
-            if found is None:
-                raise NotFound("No such answer")
-            await _audit(uow, caller, "view answer", [found[0].stay_id], msg_id)
-            await uow.commit()
-        return found[0]
+        view, _xml = await _answer(scope, msg_id, "view answer")
+        return view
 
     @app.get(
         "/v1/outbound/{msg_id}/xml",
@@ -768,14 +687,17 @@ def _answer_routes(app: FastAPI) -> None:
         response_class=Response,
         responses={200: {"content": {"application/xml": {}}}},
     )
-    async def get_outbound_xml(
-        msg_id: str, request: Request, caller: CurrentCaller, municipality: Municipality
-    ) -> Response:
+    async def get_outbound_xml(msg_id: str, scope: Scope) -> Response:
         """The answer's ELIN XML as sent (Dialogmelding 1.1, TemaKodet 7)."""
-        async with _uow(request) as uow:
-            found = await queries.outbound_view(uow.session, municipality, msg_id)
-            if found is None:
-                raise NotFound("No such answer")
-            await _audit(uow, caller, "view answer XML", [found[0].stay_id], msg_id)
-            await uow.commit()
-        return Response(found[1], media_type="application/xml")
+        _view, xml = await _answer(scope, msg_id, "view answer XML")
+        return Response(xml, media_type="application/xml")
+
+
+async def _answer(scope: OfficeScope, msg_id: str, action: str) -> tuple[OutboundView, bytes]:
+    """One answer and its XML, the view audited as `action`."""
+    async with scope.uow() as uow:
+        found = _found(
+            await queries.outbound_view(uow.session, scope.municipality, msg_id), "No such answer"
+        )
+        await scope.audit_and_commit(uow, action, [found[0].stay_id], msg_id)
+    return found
