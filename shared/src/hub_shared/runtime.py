@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from hub_shared.consumer import BatchHandler, EventHandler, IdempotentConsumer
 from hub_shared.db import make_engine, make_sessionmaker
+from hub_shared.db.inline_sqlite import checkpointer, sqlite_file
 from hub_shared.db.uow import UnitOfWork
 from hub_shared.outbox import OutboxRelay, OutboxSignal
 from hub_shared.settings import ServiceSettings
@@ -88,6 +89,11 @@ class ServiceRuntime:
         if not self.run_background:
             return
         self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name="outbox-relay"))
+        database_file = sqlite_file(self.settings.resolved_database_url())
+        if database_file is not None:
+            # Commits find the WAL already copied back: their own checkpoint has little to do.
+            checkpoints = checkpointer(database_file, every=0.25, stop=self._stop)
+            self._tasks.append(asyncio.create_task(checkpoints, name="sqlite-checkpoints"))
         for consumer in self.consumers:
             self._tasks.append(asyncio.create_task(consumer.run(self._stop), name=consumer.name))
 

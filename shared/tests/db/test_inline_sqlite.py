@@ -7,6 +7,7 @@ timeout must fail the waiter, not hang it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from hub_shared.db import make_engine
-from hub_shared.db.inline_sqlite import inline_creator
+from hub_shared.db.inline_sqlite import checkpointer, inline_creator, sqlite_file
 
 NOTES = sa.Table("notes", sa.MetaData(), sa.Column("n", sa.Integer, primary_key=True))
 
@@ -92,3 +93,33 @@ async def test_errors_other_than_busy_are_raised_at_once(tmp_path: Path) -> None
 async def _insert(engine, n: int) -> None:  # type: ignore[no-untyped-def]
     async with engine.begin() as conn:
         await conn.execute(NOTES.insert(), {"n": n})
+
+
+async def test_the_checkpointer_copies_the_wal_into_the_database_file(tmp_path: Path) -> None:
+    path = tmp_path / "wal.db"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")  # only the checkpointer copies pages back
+    writer.execute("CREATE TABLE notes (n INTEGER PRIMARY KEY)")
+    writer.executemany("INSERT INTO notes VALUES (?)", [(n,) for n in range(100)])
+
+    def in_file_itself() -> int:  # the database file alone, its WAL ignored
+        uri = f"file:{path}?immutable=1"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            return conn.execute("SELECT count(*) FROM notes").fetchone()[0] if tables else 0
+
+    assert in_file_itself() == 0
+    stop = asyncio.Event()
+    task = asyncio.create_task(checkpointer(str(path), every=0.05, stop=stop))
+    await asyncio.sleep(0.5)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert in_file_itself() == 100
+    writer.close()
+
+
+def test_sqlite_file_of_a_url() -> None:
+    assert sqlite_file("sqlite+aiosqlite:////var/hub/billing.db") == "/var/hub/billing.db"
+    assert sqlite_file("sqlite+aiosqlite://") is None
+    assert sqlite_file("postgresql+asyncpg://hub@db/hub") is None

@@ -12,9 +12,10 @@ What a thread gave for free is done here by hand:
   blocked, and the holder of the lock (a task on this same loop) could never finish. The
   connections use ``busy_timeout=0``; a statement answered SQLITE_BUSY is retried after an
   ``asyncio.sleep`` that lets the other task run, until `busy_timeout` seconds have passed.
-- **Checkpoints.** A commit that crosses SQLite's WAL threshold would copy the WAL back into the
-  database file (and fsync it) inside that commit. Automatic checkpoints are off; `checkpointer`
-  runs them on a thread of its own, on its own connection, beside the writers.
+- **Checkpoints.** A commit that crosses SQLite's WAL threshold copies the WAL back into the
+  database file (and fsyncs it) inside that commit, with the loop blocked. A service runs
+  `checkpointer` beside its writers (ServiceRuntime): it copies the WAL back often, on a thread
+  and a connection of its own, so the commits' automatic checkpoints find little left to do.
 
 The trade-off: a long read blocks the loop while it runs. The hub's queries are indexed lookups;
 PostgreSQL remains the production database.
@@ -29,6 +30,8 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+
+from sqlalchemy.engine import make_url
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +159,14 @@ class InlineConnection:
         self._conn.create_function(*args, **kwargs)
 
 
+def sqlite_file(url: str) -> str | None:
+    """The database file of an SQLite URL; None for another database or an in-memory one."""
+    if not url.startswith("sqlite"):
+        return None
+    database = make_url(url).database
+    return None if not database or database == ":memory:" else database
+
+
 def inline_creator(path: str, *, busy_timeout: float = 30.0) -> Callable[[], Any]:
     """An ``async_creator`` for ``create_async_engine``: connections to the SQLite file `path`."""
 
@@ -169,8 +180,9 @@ def inline_creator(path: str, *, busy_timeout: float = 30.0) -> Callable[[], Any
 
 
 async def checkpointer(path: str, *, every: float = 1.0, stop: asyncio.Event | None = None) -> None:
-    """Copy the WAL back into the database file now and then, on a thread and a connection of
-    its own, so no commit pays for it. PASSIVE: never waits for, nor blocks, a writer."""
+    """Copy the WAL back into the database file every `every` seconds, on a thread and a
+    connection of its own, so that commits seldom pay for it. PASSIVE: never waits for, nor
+    blocks, a writer."""
     stop = stop or asyncio.Event()
     connection = await asyncio.to_thread(sqlite3.connect, path, timeout=0, check_same_thread=False)
     try:
