@@ -49,3 +49,21 @@ CLOCKS_RUNNING = Gauge(
     ["municipality"],
     registry=REGISTRY,
 )
+ANSWER_ATTEMPTS = Counter(
+    "hub_answers_to_hospitals_attempts_total",
+    "Attempts to deliver a municipal answer to a hospital, by outcome",
+    ["outcome"],
+    registry=REGISTRY,
+)
+ANSWERS_UNDELIVERED = Gauge(
+    "hub_answers_to_hospitals_undelivered",
+    "Answers to hospitals not delivered: pending (being retried) or rejected (Avvist: a person "
+    "must look at it)",
+    ["status"],
+    registry=REGISTRY,
+)
+ANSWER_OLDEST_PENDING = Gauge(
+    "hub_answers_to_hospitals_oldest_pending_seconds",
+    "Age of the oldest answer to a hospital still pending (0 when none is)",
+    registry=REGISTRY,
+)

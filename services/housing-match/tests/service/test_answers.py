@@ -20,6 +20,7 @@ from office import accept, case_of, ok, record_needs, run, site, unit
 from hub_shared import broker
 from hub_shared.elin.answer import MunicipalAnswer, read_answer
 from hub_shared.elin.reader import read_message
+from hub_shared.metrics import REGISTRY
 from hub_shared.paths import repo_root
 
 NOTICE = "0b7f6a1e-3c2d-4e8f-9a10-5d6c7b8a9f01"
@@ -171,6 +172,7 @@ async def test_a_rejected_apprec_is_shown_on_the_case_and_not_retried(
     answering, start, hospital_port: int, elin_schema
 ) -> None:
     hospital = FakeHospital(hospital_port, elin_schema, ["reject"]).start()
+    rejections_before = _metric("hub_answers_to_hospitals_attempts_total", outcome="rejected")
     try:
         async with start(answering, deliver=True) as hub:
             done = await assigned(hub)
@@ -200,6 +202,17 @@ async def test_a_rejected_apprec_is_shown_on_the_case_and_not_retried(
     assert message["next_attempt_at"] is None
     assert len(hospital.received) == 1 and final["attempts"] == 1
     assert [a["outcome"] for a in final["attempt_log"]] == ["rejected"]
+    # Operations see it: one rejected attempt counted, one answer waiting for a person.
+    assert _metric("hub_answers_to_hospitals_attempts_total", outcome="rejected") == (
+        rejections_before + 1
+    )
+    assert _metric("hub_answers_to_hospitals_undelivered", status="rejected") == 1
+    assert _metric("hub_answers_to_hospitals_undelivered", status="pending") == 0
+    assert _metric("hub_answers_to_hospitals_oldest_pending_seconds") == 0
+
+
+def _metric(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 async def test_no_answer_before_the_notice_and_one_as_soon_as_it_comes(hub, elin_schema) -> None:

@@ -34,9 +34,11 @@ from opentelemetry import propagate, trace
 
 from housing_match.adapters import orm
 from housing_match.settings import Settings
+from hub_shared.db import stored_utc
 from hub_shared.db.uow import UnitOfWork
 from hub_shared.elin.codes import AppRecStatus
 from hub_shared.elin.reader import MessageRejected, parse_apprec
+from hub_shared.metrics import ANSWER_ATTEMPTS, ANSWER_OLDEST_PENDING, ANSWERS_UNDELIVERED
 from hub_shared.register import AddressRegister
 from hub_shared.timeutil import utc_now
 
@@ -131,7 +133,24 @@ class AnswerSender:
         """One pass: claim every answer due now and try to deliver it. Returns how many."""
         claimed = await self._claim()
         await asyncio.gather(*(self._deliver(c) for c in claimed))
+        await self._gauge()
         return len(claimed)
+
+    async def _gauge(self) -> None:
+        """Set the metrics of undelivered answers (operations alert on them)."""
+        table = orm.outbound_messages
+        query = (
+            sa.select(table.c.status, sa.func.count(), sa.func.min(table.c.created_at))
+            .where(table.c.status.in_((PENDING, REJECTED)))
+            .group_by(table.c.status)
+        )
+        async with self.uow_factory() as uow:
+            rows = {r[0]: r for r in (await uow.session.execute(query)).all()}
+        for status in (PENDING, REJECTED):
+            ANSWERS_UNDELIVERED.labels(status).set(rows[status][1] if status in rows else 0)
+        oldest = stored_utc(rows[PENDING][2]) if PENDING in rows else None
+        age = (self.now() - oldest).total_seconds() if oldest else 0.0
+        ANSWER_OLDEST_PENDING.set(max(0.0, age))
 
     # --- claiming -----------------------------------------------------------------------------
     async def _claim(self) -> list[_Claimed]:
@@ -198,6 +217,7 @@ class AnswerSender:
             else:
                 attempt = await self._post(endpoint, claimed)
         await self._record(claimed, endpoint, attempt)
+        ANSWER_ATTEMPTS.labels(attempt.outcome).inc()
         log.info("answer %s attempt %d: %s", claimed.msg_id, claimed.attempt, attempt.outcome)
 
     def _client(self) -> httpx.AsyncClient:
