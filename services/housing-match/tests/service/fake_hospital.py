@@ -37,6 +37,7 @@ class Received:
     answered: str
     apprec_id: str | None = None
     traceparent: str | None = None
+    authorization: str | None = None
 
 
 @dataclass
@@ -56,7 +57,11 @@ class FakeHospital:
         body = await request.body()
         step = self.script[min(len(self.received), len(self.script) - 1)]
         entry = Received(
-            time.monotonic(), body, step, traceparent=request.headers.get("traceparent")
+            time.monotonic(),
+            body,
+            step,
+            traceparent=request.headers.get("traceparent"),
+            authorization=request.headers.get("authorization"),
         )
         self.received.append(entry)
         if step == "500":

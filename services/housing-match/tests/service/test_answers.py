@@ -27,13 +27,17 @@ NOTICE = "0b7f6a1e-3c2d-4e8f-9a10-5d6c7b8a9f01"
 DIALOG = frozenset({"DIALOG_HELSEFAGLIG"})
 
 
-def register_with(endpoint: str, tmp_path: Path) -> Path:
-    """The address register with St. Olavs' endpoint pointing at the fake hospital."""
+def register_with(endpoint: str, tmp_path: Path, token_env: str | None = None) -> Path:
+    """The address register with St. Olavs' endpoint pointing at the fake hospital (and, with
+    `token_env`, the hub presenting the token in that variable there)."""
     text = (repo_root() / "config" / "address-register.toml").read_text()
     default = 'endpoint = "http://127.0.0.1:8090/elin/messages"'
     assert default in text
+    line = f'endpoint = "{endpoint}"'
+    if token_env is not None:
+        line += f'\nendpoint_token_env = "{token_env}"'
     path = tmp_path / "address-register.toml"
-    path.write_text(text.replace(default, f'endpoint = "{endpoint}"'))
+    path.write_text(text.replace(default, line))
     return path
 
 
@@ -213,6 +217,44 @@ async def test_a_rejected_apprec_is_shown_on_the_case_and_not_retried(
 
 def _metric(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_the_hospital_gets_the_token_the_register_names(
+    settings, start, tmp_path: Path, hospital_port: int, elin_schema, monkeypatch
+) -> None:
+    """Without the token variable set, nothing is sent (retried, counted); once set, the answer
+    goes out with it."""
+    hospital = FakeHospital(hospital_port, elin_schema, ["ok"]).start()
+    variable = "HUB_TEST_ST_OLAV_ENDPOINT_TOKEN"
+    monkeypatch.delenv(variable, raising=False)
+    endpoint = f"http://127.0.0.1:{hospital_port}/elin/messages"
+    with_token = settings.model_copy(
+        update={
+            "register_file": register_with(endpoint, tmp_path, token_env=variable),
+            "outbound_backoff_seconds": 0.05,
+        }
+    )
+    try:
+        async with start(with_token, deliver=True) as hub:
+            msg_id = (await assigned(hub))["answer"]["msg_id"]
+
+            async def tried() -> bool:
+                return (await outbound(hub, msg_id))["attempts"] >= 1
+
+            await until(tried)
+            assert hospital.received == []
+            monkeypatch.setenv(variable, "s3cret-for-st-olav")
+
+            async def delivered() -> dict[str, Any] | None:
+                found = await outbound(hub, msg_id)
+                return found if found["status"] == "delivered" else None
+
+            final = await until(delivered)
+    finally:
+        hospital.stop()
+    outcomes = [a["outcome"] for a in final["attempt_log"]]
+    assert outcomes[-1] == "delivered" and set(outcomes[:-1]) == {"no_credentials"}
+    assert [r.authorization for r in hospital.received] == ["Bearer s3cret-for-st-olav"]
 
 
 async def test_no_answer_before_the_notice_and_one_as_soon_as_it_comes(hub, elin_schema) -> None:

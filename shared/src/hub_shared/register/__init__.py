@@ -26,6 +26,9 @@ class RegisteredParty(BaseModel):
     """Organisasjonsnummer (Enhetsregisteret), level-1 organisations: the EHF invoice address."""
     sector: Sector | None = None
     endpoint: str | None = None
+    endpoint_token_env: str | None = None
+    """The environment variable that holds the bearer token the hub presents at `endpoint`
+    (the secret itself never is in the register file)."""
     token_sha256: str | None = None
 
 

@@ -2,12 +2,13 @@
 
 An answer is written to `outbound_messages` in the same transaction as the decision behind it. The
 sender POSTs its XML to the hospital's `endpoint` (address register) and reads the AppRec in the
-response:
+response. Where the register names a token variable for the hospital (`endpoint_token_env`), the
+POST carries that bearer token:
 
 - AppRec status 1 (OK) or 3 (OK, error in a part): delivered;
 - AppRec status 2 (Avvist): rejected, with the hospital's errors; never sent again, shown on the case;
 - anything else (connection refused, timeout, an HTTP error, a body that is no AppRec for this
-  message): tried again after a wait that doubles with each failure (`outbound_backoff_*`),
+  message, the token variable not set): tried again after a wait that doubles with each failure (`outbound_backoff_*`),
   without end. Every attempt is recorded in `outbound_attempts`.
 
 One stay's answers go out in the order they were written: a later one waits while an earlier one
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,7 +59,8 @@ class Attempt:
     """The outcome of one delivery attempt."""
 
     outcome: str
-    """delivered | rejected | http_error | connection_error | timeout | bad_apprec | no_endpoint"""
+    """delivered | rejected | http_error | connection_error | timeout | bad_apprec | no_endpoint |
+    no_credentials"""
     http_status: int | None = None
     detail: str = ""
     apprec: dict[str, Any] | None = None
@@ -212,20 +215,35 @@ class AnswerSender:
     async def _deliver(self, claimed: _Claimed) -> None:
         async with self._limit:
             endpoint = self.endpoint(claimed.receiver_her)
+            credentials = self.credentials(claimed.receiver_her)
             if endpoint is None:
                 attempt = Attempt("no_endpoint", detail="no endpoint in the address register")
+            elif isinstance(credentials, Attempt):
+                attempt = credentials
             else:
-                attempt = await self._post(endpoint, claimed)
+                attempt = await self._post(endpoint, claimed, credentials)
         await self._record(claimed, endpoint, attempt)
         ANSWER_ATTEMPTS.labels(attempt.outcome).inc()
         log.info("answer %s attempt %d: %s", claimed.msg_id, claimed.attempt, attempt.outcome)
+
+    def credentials(self, receiver_her: str) -> dict[str, str] | Attempt:
+        """The Authorization header for the receiver's endpoint: none when the register names no
+        token variable; a failed attempt (retried) when it names one that is not set."""
+        organisation = self.register.organisation(receiver_her)
+        variable = organisation.endpoint_token_env if organisation is not None else None
+        if variable is None:
+            return {}
+        token = os.environ.get(variable)
+        if not token:
+            return Attempt("no_credentials", detail=f"{variable} is not set")
+        return {"authorization": f"Bearer {token}"}
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             self._http = httpx.AsyncClient(timeout=self.settings.outbound_timeout_seconds)
         return self._http
 
-    async def _post(self, endpoint: str, claimed: _Claimed) -> Attempt:
+    async def _post(self, endpoint: str, claimed: _Claimed, credentials: dict[str, str]) -> Attempt:
         parent = propagate.extract({"traceparent": claimed.traceparent or ""})
         with tracer.start_as_current_span(
             "deliver answer to hospital",
@@ -233,12 +251,12 @@ class AnswerSender:
             kind=trace.SpanKind.CLIENT,
             attributes={"hub.msg_id": claimed.msg_id, "hub.attempt": claimed.attempt},
         ) as span:
-            attempt = await self._send(endpoint, claimed)
+            attempt = await self._send(endpoint, claimed, credentials)
             span.set_attribute("hub.outcome", attempt.outcome)
             return attempt
 
-    async def _send(self, endpoint: str, claimed: _Claimed) -> Attempt:
-        headers = {"content-type": "application/xml; charset=utf-8"}
+    async def _send(self, endpoint: str, claimed: _Claimed, credentials: dict[str, str]) -> Attempt:
+        headers = {"content-type": "application/xml; charset=utf-8", **credentials}
         propagate.inject(headers)  # the hospital's side may continue the trace
         try:
             response = await self._client().post(endpoint, content=claimed.body, headers=headers)
