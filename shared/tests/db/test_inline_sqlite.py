@@ -9,14 +9,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from hub_shared.db import make_engine
-from hub_shared.db.inline_sqlite import checkpointer, inline_creator, sqlite_file
+from hub_shared.db.inline_sqlite import InlineDBAPI, checkpointer, sqlite_file
 
 NOTES = sa.Table("notes", sa.MetaData(), sa.Column("n", sa.Integer, primary_key=True))
 
@@ -67,14 +69,16 @@ async def test_a_lock_held_past_the_timeout_fails_the_waiter(tmp_path: Path) -> 
     holder.execute("PRAGMA journal_mode=WAL")
     holder.execute("CREATE TABLE notes (n INTEGER PRIMARY KEY)")
     holder.execute("BEGIN IMMEDIATE")
-    connection = await inline_creator(str(path), busy_timeout=0.2)()
-    cursor = await connection.cursor()
-    with pytest.raises(sqlite3.OperationalError, match="locked"):
-        await asyncio.wait_for(cursor.execute("INSERT INTO notes VALUES (1)"), 5)
+    engine = create_async_engine(
+        f"sqlite+aiosqlite:///{path}", module=InlineDBAPI(busy_timeout=0.2)
+    )
+    started = time.monotonic()
+    with pytest.raises(OperationalError, match="locked"):
+        await asyncio.wait_for(_insert(engine, 1), 5)
+    assert time.monotonic() - started >= 0.2  # it waited its time, then gave up
     holder.rollback()
-    await cursor.execute("INSERT INTO notes VALUES (1)")
-    await connection.commit()
-    await connection.close()
+    await _insert(engine, 1)
+    await engine.dispose()
     assert holder.execute("SELECT n FROM notes").fetchall() == [(1,)]
     holder.close()
 

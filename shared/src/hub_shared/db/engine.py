@@ -8,10 +8,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from hub_shared.db.inline_sqlite import inline_creator
+from hub_shared.db.inline_sqlite import InlineDBAPI
 
 
 def is_sqlite(url: str) -> bool:
@@ -24,8 +23,7 @@ def make_engine(url: str, *, sqlite_cache_mb: int = 0, **kwargs: Any) -> AsyncEn
 
     `sqlite_cache_mb`: SQLite's page cache per connection (0: SQLite's default, 2 MB)."""
     if is_sqlite(url):
-        path = make_url(url).database or ":memory:"
-        engine = create_async_engine(url, async_creator=inline_creator(path), **kwargs)
+        engine = create_async_engine(url, module=InlineDBAPI(), **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         if sqlite_cache_mb > 0:
             event.listen(engine.sync_engine, "connect", _sqlite_cache(sqlite_cache_mb))

@@ -3,15 +3,17 @@
 aiosqlite runs every call (cursor, execute, fetch, close, commit) on a worker thread and wakes the
 event loop for each result: about 40 thread hand-offs per received message, which cost more than
 the SQL itself (benchmarks/README.md). SQLite is an in-process library whose statements take
-microseconds, so this adapter calls the standard `sqlite3` module directly on the event loop's
-thread, behind the awaitable interface SQLAlchemy's aiosqlite dialect expects
-(``create_async_engine(..., async_creator=...)``).
+microseconds, so this driver module calls the standard `sqlite3` module directly on the event
+loop's thread. It plugs into SQLAlchemy's aiosqlite dialect as its DBAPI module
+(``create_async_engine(url, module=InlineDBAPI())``); cursors and commits are plain calls, so a
+statement costs two greenlet switches instead of about ten.
 
 What a thread gave for free is done here by hand:
 - **Waiting for the write lock.** SQLite's own busy handler would sleep with the event loop
   blocked, and the holder of the lock (a task on this same loop) could never finish. The
   connections use ``busy_timeout=0``; a statement answered SQLITE_BUSY is retried after an
-  ``asyncio.sleep`` that lets the other task run, until `busy_timeout` seconds have passed.
+  ``asyncio.sleep`` (awaited from SQLAlchemy's greenlet) that lets the other task run, until
+  `busy_timeout` seconds have passed.
 - **Checkpoints.** A commit that crosses SQLite's WAL threshold copies the WAL back into the
   database file (and fsyncs it) inside that commit, with the loop blocked. A service runs
   `checkpointer` beside its writers (ServiceRuntime): it copies the WAL back often, on a thread
@@ -28,10 +30,17 @@ import contextlib
 import logging
 import sqlite3
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
 from sqlalchemy.engine import make_url
+from sqlalchemy.util import await_only
 
 log = logging.getLogger(__name__)
 
@@ -46,117 +55,139 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
     return "database is locked" in str(error)
 
 
-class _Busy:
-    """Retries a call that met another writer's lock, yielding the loop between attempts."""
-
-    def __init__(self, timeout: float) -> None:
-        self.timeout = timeout
-
-    async def run(self, call: Callable[[], Any]) -> Any:
-        deadline = time.monotonic() + self.timeout
-        pause = _BUSY_FIRST_SLEEP
-        while True:
-            try:
-                return call()
-            except sqlite3.OperationalError as error:
-                if not _is_busy(error) or time.monotonic() >= deadline:
-                    raise
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, _BUSY_MAX_SLEEP)
-
-
-class InlineCursor:
-    """The awaitable cursor interface SQLAlchemy's aiosqlite adapter calls."""
-
-    def __init__(self, cursor: sqlite3.Cursor, busy: _Busy) -> None:
-        self._cursor = cursor
-        self._busy = busy
-
-    @property
-    def description(self) -> Any:
-        return self._cursor.description
-
-    @property
-    def rowcount(self) -> int:
-        return self._cursor.rowcount
-
-    @property
-    def lastrowid(self) -> int | None:
-        return self._cursor.lastrowid
-
-    async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> InlineCursor:
-        if parameters is None:
-            await self._busy.run(lambda: self._cursor.execute(sql))
-        else:
-            await self._busy.run(lambda: self._cursor.execute(sql, parameters))
-        return self
-
-    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> InlineCursor:
-        rows = list(parameters)  # an iterator could not be replayed after SQLITE_BUSY
-        await self._busy.run(lambda: self._cursor.executemany(sql, rows))
-        return self
-
-    async def fetchone(self) -> Any:
-        return self._cursor.fetchone()
-
-    async def fetchmany(self, size: int | None = None) -> list[Any]:
-        return self._cursor.fetchmany(size) if size is not None else self._cursor.fetchmany()
-
-    async def fetchall(self) -> list[Any]:
-        return self._cursor.fetchall()
-
-    async def close(self) -> None:
-        self._cursor.close()
-
-
-class _ImmediateQueue:
-    """Stands in for aiosqlite's request queue, which SQLAlchemy uses to set the isolation level:
-    the call runs at once, on this thread."""
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._connection = connection
-
-    def put_nowait(self, item: tuple[asyncio.Future, Callable[[], Any]]) -> None:
-        future, function = item
+def _patiently(call: Callable[[], Any], timeout: float) -> Any:
+    """`call()`, retried while another writer holds the lock; the loop runs in between."""
+    deadline = time.monotonic() + timeout
+    pause = _BUSY_FIRST_SLEEP
+    while True:
         try:
-            future.set_result(function())
-        except Exception as error:  # handed to the awaiting caller, as aiosqlite does
-            future.set_exception(error)
+            return call()
+        except sqlite3.OperationalError as error:
+            if not _is_busy(error) or time.monotonic() >= deadline:
+                raise
+        await_only(asyncio.sleep(pause))
+        pause = min(pause * 2, _BUSY_MAX_SLEEP)
 
 
-class InlineConnection:
-    """An sqlite3 connection with aiosqlite's awaitable interface, run on the calling thread."""
+async def _await_once() -> None:
+    """Awaited once per statement: SQLAlchemy's async engine refuses an execution that never
+    awaited (AwaitRequired, its guard against a blocking driver). This one does, once."""
 
-    def __init__(self, connection: sqlite3.Connection, busy_timeout: float) -> None:
-        self._conn = connection
-        self._tx = _ImmediateQueue(connection)
-        self._busy = _Busy(busy_timeout)
+
+class _Cursor(AsyncAdapt_aiosqlite_cursor):
+    """The adapter's buffered cursor, executing on this thread."""
+
+    __slots__ = ()
+
+    def execute(self, operation: Any, parameters: Sequence[Any] | None = None) -> Any:
+        connection: _Connection = self._adapt_connection  # type: ignore[assignment]
+        await_only(_await_once())
+        cursor = connection.raw.cursor()
+        try:
+            args = (operation,) if parameters is None else (operation, parameters)
+            _patiently(lambda: cursor.execute(*args), connection.busy_timeout)
+            if cursor.description:
+                self.description = cursor.description
+                self.lastrowid = self.rowcount = -1
+                self._rows = deque(cursor.fetchall())
+            else:
+                self.description = None
+                self.lastrowid = cursor.lastrowid
+                self.rowcount = cursor.rowcount
+        finally:
+            cursor.close()
+
+    def executemany(self, operation: Any, seq_of_parameters: Iterable[Sequence[Any]]) -> Any:
+        connection: _Connection = self._adapt_connection  # type: ignore[assignment]
+        rows = list(seq_of_parameters)  # an iterator could not be replayed after SQLITE_BUSY
+        await_only(_await_once())
+        cursor = connection.raw.cursor()
+        try:
+            _patiently(lambda: cursor.executemany(operation, rows), connection.busy_timeout)
+            self.description = None
+            self.lastrowid = cursor.lastrowid
+            self.rowcount = cursor.rowcount
+        finally:
+            cursor.close()
+
+
+class _Connection(AsyncAdapt_aiosqlite_connection):
+    """SQLAlchemy's aiosqlite connection adapter over a plain sqlite3 connection."""
+
+    __slots__ = ("busy_timeout", "raw")
+
+    def __init__(self, dbapi: Any, raw: sqlite3.Connection, busy_timeout: float) -> None:
+        super().__init__(dbapi, raw)  # type: ignore[arg-type]
+        self.raw = raw
+        self.busy_timeout = busy_timeout
 
     @property
     def isolation_level(self) -> str | None:
-        return self._conn.isolation_level
+        return self.raw.isolation_level
 
-    async def cursor(self) -> InlineCursor:
-        return InlineCursor(self._conn.cursor(), self._busy)
+    @isolation_level.setter
+    def isolation_level(self, value: str | None) -> None:
+        self.raw.isolation_level = value
 
-    async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> InlineCursor:
-        return await (await self.cursor()).execute(sql, parameters)
+    def create_function(self, *args: Any, **kw: Any) -> None:
+        self.raw.create_function(*args, **kw)
 
-    async def commit(self) -> None:
-        await self._busy.run(self._conn.commit)
+    def cursor(self, server_side: bool = False) -> _Cursor:  # type: ignore[override]
+        if server_side:
+            raise NotImplementedError("server-side cursors are not supported on inline SQLite")
+        return _Cursor(self)
 
-    async def rollback(self) -> None:
-        self._conn.rollback()
+    def execute(self, *args: Any, **kw: Any) -> Any:
+        return self.raw.execute(*args, **kw)
 
-    async def close(self) -> None:
-        self._conn.close()
+    def rollback(self) -> None:
+        self.raw.rollback()
 
-    def stop(self) -> None:
+    def commit(self) -> None:
+        _patiently(self.raw.commit, self.busy_timeout)
+
+    def close(self) -> None:
+        self.raw.close()
+
+    async def _terminate_graceful_close(self) -> None:
+        self.raw.close()
+
+    def _terminate_force_close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
-            self._conn.close()
+            self.raw.close()
 
-    async def create_function(self, *args: Any, **kwargs: Any) -> None:
-        self._conn.create_function(*args, **kwargs)
+
+class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    """The DBAPI module for SQLAlchemy's aiosqlite dialect: connections run on this thread."""
+
+    def __init__(self, busy_timeout: float = 30.0) -> None:
+        super().__init__(_ErrorNames, sqlite3)
+        self.has_stop = True
+        self.busy_timeout = busy_timeout
+
+    def connect(self, *args: Any, **kw: Any) -> _Connection:  # type: ignore[override]
+        kw.pop("async_fallback", None)
+        kw.pop("async_creator_fn", None)
+        # No busy handler inside SQLite (see the module's docstring). The pool may hand a
+        # connection to another thread; SQLAlchemy serialises the use of a connection anyway.
+        kw.update(timeout=0, check_same_thread=False)
+        return _Connection(self, sqlite3.connect(*args, **kw), self.busy_timeout)
+
+
+class _ErrorNames:
+    """The exception classes the dialect reads off the driver: sqlite3's own."""
+
+    DatabaseError = sqlite3.DatabaseError
+    Error = sqlite3.Error
+    IntegrityError = sqlite3.IntegrityError
+    NotSupportedError = sqlite3.NotSupportedError
+    OperationalError = sqlite3.OperationalError
+    ProgrammingError = sqlite3.ProgrammingError
+    sqlite_version = sqlite3.sqlite_version
+    sqlite_version_info = sqlite3.sqlite_version_info
+
+    class Connection:  # the dialect checks the driver for stop() (aiosqlite 0.22+)
+        stop = None
 
 
 def sqlite_file(url: str) -> str | None:
@@ -165,18 +196,6 @@ def sqlite_file(url: str) -> str | None:
         return None
     database = make_url(url).database
     return None if not database or database == ":memory:" else database
-
-
-def inline_creator(path: str, *, busy_timeout: float = 30.0) -> Callable[[], Any]:
-    """An ``async_creator`` for ``create_async_engine``: connections to the SQLite file `path`."""
-
-    async def connect() -> InlineConnection:
-        # The pool may hand a connection to another thread (Alembic's run_sync stays on this
-        # one, but nothing guarantees it); SQLAlchemy serialises use of a connection anyway.
-        connection = sqlite3.connect(path, timeout=0, check_same_thread=False)
-        return InlineConnection(connection, busy_timeout)
-
-    return connect
 
 
 async def checkpointer(path: str, *, every: float = 1.0, stop: asyncio.Event | None = None) -> None:
