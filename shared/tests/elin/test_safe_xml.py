@@ -80,6 +80,20 @@ def test_depth_limit() -> None:
     assert "64" in _refused(b"<a>" * 65 + b"</a>" * 65, max_depth=64).text
 
 
+@pytest.mark.parametrize("leaf", [b"<!--c-->", b"<b/>"])
+def test_depth_counts_comments_too(leaf: bytes) -> None:
+    # (Processing instructions never reach the tree: the parser drops them.)
+    nested = b"<a>" * 64 + leaf + b"</a>" * 64  # the leaf is the 65th level
+    assert "64" in _refused(nested, max_depth=64).text
+    assert parse_xml(b"<a>" * 63 + leaf + b"</a>" * 63, max_depth=64) is not None
+    assert parse_xml(b"<a>" * 64 + b"text" + b"</a>" * 64, max_depth=64) is not None
+
+
+def test_xinclude_deep_inside_is_found() -> None:
+    inner = b'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="x"/>'
+    assert "XInclude" in _refused(b"<a>" * 30 + inner + b"</a>" * 30).text
+
+
 def test_size_limit() -> None:
     data = b"<a>" + b"x" * 100 + b"</a>"
     assert parse_xml(data, max_bytes=len(data)).text == "x" * 100
