@@ -17,12 +17,10 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -114,15 +112,7 @@ def ceiling(bodies: list[bytes], concurrency: int) -> dict:
     server = subprocess.Popen(command, cwd=Path(__file__).resolve().parent)  # noqa: S603
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        broker.wait_for_port(port, timeout=20)
         figures = _with_cpu(
             psutil.Process(server.pid), lambda: closed_loop(url, bodies, concurrency)
         )
