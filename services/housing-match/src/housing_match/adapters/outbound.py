@@ -41,7 +41,7 @@ from hub_shared.db.uow import UnitOfWork
 from hub_shared.elin.codes import AppRecStatus
 from hub_shared.elin.reader import MessageRejected, parse_apprec
 from hub_shared.metrics import ANSWER_ATTEMPTS, ANSWER_OLDEST_PENDING, ANSWERS_UNDELIVERED
-from hub_shared.register import AddressRegister
+from hub_shared.register import AddressRegister, RegisteredParty
 from hub_shared.timeutil import utc_now
 
 log = logging.getLogger(__name__)
@@ -208,35 +208,21 @@ class AnswerSender:
         return claimed
 
     # --- one attempt --------------------------------------------------------------------------
-    def endpoint(self, receiver_her: str) -> str | None:
-        organisation = self.register.organisation(receiver_her)
-        return organisation.endpoint if organisation is not None else None
-
     async def _deliver(self, claimed: _Claimed) -> None:
         async with self._limit:
-            endpoint = self.endpoint(claimed.receiver_her)
-            credentials = self.credentials(claimed.receiver_her)
-            if endpoint is None:
+            organisation = self.register.organisation(claimed.receiver_her)
+            endpoint = organisation.endpoint if organisation is not None else None
+            if organisation is None or endpoint is None:
                 attempt = Attempt("no_endpoint", detail="no endpoint in the address register")
-            elif isinstance(credentials, Attempt):
-                attempt = credentials
             else:
-                attempt = await self._post(endpoint, claimed, credentials)
+                credentials = _credentials(organisation)
+                if isinstance(credentials, Attempt):
+                    attempt = credentials
+                else:
+                    attempt = await self._post(endpoint, claimed, credentials)
         await self._record(claimed, endpoint, attempt)
         ANSWER_ATTEMPTS.labels(attempt.outcome).inc()
         log.info("answer %s attempt %d: %s", claimed.msg_id, claimed.attempt, attempt.outcome)
-
-    def credentials(self, receiver_her: str) -> dict[str, str] | Attempt:
-        """The Authorization header for the receiver's endpoint: none when the register names no
-        token variable; a failed attempt (retried) when it names one that is not set."""
-        organisation = self.register.organisation(receiver_her)
-        variable = organisation.endpoint_token_env if organisation is not None else None
-        if variable is None:
-            return {}
-        token = os.environ.get(variable)
-        if not token:
-            return Attempt("no_credentials", detail=f"{variable} is not set")
-        return {"authorization": f"Bearer {token}"}
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
@@ -338,3 +324,15 @@ class AnswerSender:
         delay = (moment - self.now()).total_seconds()
         if 0 <= delay < self.settings.outbound_poll_seconds:
             asyncio.get_running_loop().call_later(delay, self._wake.set)
+
+
+def _credentials(organisation: RegisteredParty) -> dict[str, str] | Attempt:
+    """The Authorization header for the organisation's endpoint: none when the register names no
+    token variable; a failed attempt (retried) when it names one that is not set."""
+    variable = organisation.endpoint_token_env
+    if variable is None:
+        return {}
+    token = os.environ.get(variable)
+    if not token:
+        return Attempt("no_credentials", detail=f"{variable} is not set")
+    return {"authorization": f"Bearer {token}"}
