@@ -6,14 +6,11 @@ an OK AppRec, as an EPJ does. The address register the hub runs with points the 
 from __future__ import annotations
 
 import re
-import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,6 +21,7 @@ from hub_shared.elin.models import Party
 from hub_shared.elin.reader import read_message
 from hub_shared.elin.schema import load_schema
 from hub_shared.paths import repo_root
+from hub_shared.testing.served import ServedInThread
 
 
 @dataclass
@@ -31,8 +29,7 @@ class HospitalEndpoint:
     port: int
     her_id: str = "59"
     received: list[bytes] = field(default_factory=list)
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
+    _served: ServedInThread | None = None
 
     @property
     def endpoint(self) -> str:
@@ -56,22 +53,13 @@ class HospitalEndpoint:
 
     def start(self) -> HospitalEndpoint:
         app = Starlette(routes=[Route("/elin/messages", self._receive, methods=["POST"])])
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            assert time.monotonic() < deadline, "the hospital's endpoint did not start"
-            time.sleep(0.01)
+        self._served = ServedInThread(app, self.port, "hospital's endpoint")
+        self._served.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
+        if self._served is not None:
+            self._served.stop()
 
 
 def register_with_endpoint(target: Path, her_id: str, endpoint: str) -> Path:

@@ -9,13 +9,11 @@ hub's own `build_apprec` for the message as read by `read_message`.
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import uvicorn
 from lxml import etree
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -26,6 +24,7 @@ from hub_shared.elin.apprec import build_apprec
 from hub_shared.elin.codes import AppRecErrorCode
 from hub_shared.elin.models import AppRecError, Party
 from hub_shared.elin.reader import read_message
+from hub_shared.testing.served import ServedInThread
 
 REJECTION = AppRecError(AppRecErrorCode.X99, "Pasienten er ikke innlagt ved avdelingen")
 
@@ -46,8 +45,7 @@ class FakeHospital:
     schema: etree.XMLSchema
     script: list[str]
     received: list[Received] = field(default_factory=list)
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
+    _served: ServedInThread | None = None
 
     @property
     def endpoint(self) -> str:
@@ -88,24 +86,10 @@ class FakeHospital:
 
     def start(self) -> FakeHospital:
         app = Starlette(routes=[Route("/elin/messages", self._receive, methods=["POST"])])
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            lifespan="off",
-            timeout_graceful_shutdown=2,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            assert time.monotonic() < deadline, "the fake hospital did not start"
-            time.sleep(0.01)
+        self._served = ServedInThread(app, self.port, "fake hospital")
+        self._served.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
+        if self._served is not None:
+            self._served.stop()
