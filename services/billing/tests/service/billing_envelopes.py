@@ -15,14 +15,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiokafka import ConsumerRecord
-
 from hub_shared.consumer import IdempotentConsumer
 from hub_shared.events import admission, discharge, housing
 from hub_shared.events.envelope import Envelope, EventData
 from hub_shared.identifiers.stay import stay_id as derive_stay_id
 from hub_shared.settings import DEV_STAY_SECRET
 from hub_shared.testing.messages import person_number
+from hub_shared.testing.records import record
 
 OSLO = ZoneInfo("Europe/Oslo")
 ALVDAL_NUMBER = "3428"  # municipality number of HER-id 99387 in config/address-register.toml
@@ -108,35 +107,10 @@ def envelopes(stay: CaseStay, events: Iterable[Mapping[str, Any]]) -> list[Envel
     return found
 
 
-def record(envelope: Envelope, offset: int = 0) -> ConsumerRecord:
-    """The Kafka record the consumer would receive for an envelope."""
-    value = envelope.to_bytes()
-    key = envelope.subject.encode()
-    return ConsumerRecord(
-        topic=_topic(envelope),
-        partition=0,
-        offset=offset,
-        timestamp=0,
-        timestamp_type=0,
-        key=key,
-        value=value,
-        checksum=None,
-        serialized_key_size=len(key),
-        serialized_value_size=len(value),
-        headers=[("event-id", str(envelope.id).encode())],
-    )
-
-
 async def feed(consumer: IdempotentConsumer, items: Iterable[Envelope]) -> None:
     """Hand envelopes to the service's consumer as if the broker delivered them."""
     for offset, envelope in enumerate(items):
         await consumer.handle_record(record(envelope, offset))
-
-
-def _topic(envelope: Envelope) -> str:
-    from hub_shared.events import EVENT_MODELS
-
-    return EVENT_MODELS[envelope.type].TOPIC
 
 
 def _source(data: EventData) -> str:

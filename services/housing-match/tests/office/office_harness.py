@@ -24,7 +24,6 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 import uvicorn
-from aiokafka import ConsumerRecord
 from asgi_lifespan import LifespanManager
 
 from billing.adapters import orm as billing_orm
@@ -42,7 +41,6 @@ from housing_match.office.settings import OfficeSettings
 from housing_match.office.tables import OFFICE_TABLES
 from housing_match.settings import Settings
 from hub_shared.consumer import IdempotentConsumer
-from hub_shared.events import EVENT_MODELS
 from hub_shared.events.admission import (
     AdmissionNotified,
     MessageRef,
@@ -61,6 +59,7 @@ from hub_shared.paths import repo_root
 from hub_shared.settings import DEV_STAY_SECRET, KafkaSettings
 from hub_shared.testing.http import bearer
 from hub_shared.testing.messages import random_person_number
+from hub_shared.testing.records import record
 from hub_shared.timeutil import local_to_utc
 
 ALVDAL, NORD, ST_OLAV = "99387", "800400", "59"
@@ -199,24 +198,6 @@ def message(msg_type: str, sent: str, msg_id: str | None = None) -> MessageRef:
         plo_version="1.6",
         gen_date=at,
         received_at=at + timedelta(seconds=3),
-    )
-
-
-def record(envelope: Envelope, offset: int = 0) -> ConsumerRecord:
-    value = envelope.to_bytes()
-    key = envelope.subject.encode()
-    return ConsumerRecord(
-        topic=EVENT_MODELS[envelope.type].TOPIC,
-        partition=0,
-        offset=offset,
-        timestamp=0,
-        timestamp_type=0,
-        key=key,
-        value=value,
-        checksum=None,
-        serialized_key_size=len(key),
-        serialized_value_size=len(value),
-        headers=[("event-id", str(envelope.id).encode())],
     )
 
 

@@ -11,10 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from aiokafka import ConsumerRecord
-
 from hub_shared.consumer import IdempotentConsumer
-from hub_shared.events import EVENT_MODELS
 from hub_shared.events.admission import (
     AdmissionCancelled,
     AdmissionNotified,
@@ -32,6 +29,7 @@ from hub_shared.events.envelope import Envelope, EventData
 from hub_shared.identifiers.stay import stay_id as derive_stay_id
 from hub_shared.settings import DEV_STAY_SECRET
 from hub_shared.testing.messages import random_person_number
+from hub_shared.testing.records import record
 from hub_shared.timeutil import local_to_utc
 
 ALVDAL = "99387"
@@ -181,25 +179,6 @@ def discharged(stay: Stay, sent: str = "2024-04-10T12:00") -> Envelope:
             died=False,
         ),
         stay,
-    )
-
-
-def record(envelope: Envelope, offset: int = 0) -> ConsumerRecord:
-    """The Kafka record the consumer would receive for an envelope."""
-    value = envelope.to_bytes()
-    key = envelope.subject.encode()
-    return ConsumerRecord(
-        topic=EVENT_MODELS[envelope.type].TOPIC,
-        partition=0,
-        offset=offset,
-        timestamp=0,
-        timestamp_type=0,
-        key=key,
-        value=value,
-        checksum=None,
-        serialized_key_size=len(key),
-        serialized_value_size=len(value),
-        headers=[("event-id", str(envelope.id).encode())],
     )
 
 
