@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from hub_shared.consumer import BatchHandler, EventHandler, IdempotentConsumer
 from hub_shared.db import make_engine, make_sessionmaker
-from hub_shared.db.inline_sqlite import checkpointer, sqlite_file
+from hub_shared.db.inline_sqlite import Checkpointer, sqlite_file
 from hub_shared.db.uow import UnitOfWork
 from hub_shared.outbox import OutboxRelay, OutboxSignal
 from hub_shared.settings import ServiceSettings
@@ -35,6 +35,7 @@ class ServiceRuntime:
     run_background: bool = True
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task] = field(default_factory=list)
+    _checkpoints: Checkpointer | None = None
 
     def __post_init__(self) -> None:
         self.engine = make_engine(
@@ -92,8 +93,8 @@ class ServiceRuntime:
         database_file = sqlite_file(self.settings.resolved_database_url())
         if database_file is not None:
             # Commits find the WAL already copied back: their own checkpoint has little to do.
-            checkpoints = checkpointer(database_file, every=0.25, stop=self._stop)
-            self._tasks.append(asyncio.create_task(checkpoints, name="sqlite-checkpoints"))
+            self._checkpoints = Checkpointer(database_file, every=0.25)
+            self._checkpoints.start()
         for consumer in self.consumers:
             self._tasks.append(asyncio.create_task(consumer.run(self._stop), name=consumer.name))
 
@@ -105,6 +106,9 @@ class ServiceRuntime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        if self._checkpoints is not None:
+            await asyncio.to_thread(self._checkpoints.stop)
+            self._checkpoints = None
         await self.engine.dispose()
 
     async def broker_ok(self, timeout: float = 1.0) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from hub_shared.db import make_engine
-from hub_shared.db.inline_sqlite import InlineDBAPI, checkpointer, sqlite_file
+from hub_shared.db.inline_sqlite import Checkpointer, InlineDBAPI, sqlite_file
 
 NOTES = sa.Table("notes", sa.MetaData(), sa.Column("n", sa.Integer, primary_key=True))
 
@@ -99,7 +100,7 @@ async def _insert(engine, n: int) -> None:  # type: ignore[no-untyped-def]
         await conn.execute(NOTES.insert(), {"n": n})
 
 
-async def test_the_checkpointer_copies_the_wal_into_the_database_file(tmp_path: Path) -> None:
+def test_the_checkpointer_copies_the_wal_into_the_database_file(tmp_path: Path) -> None:
     path = tmp_path / "wal.db"
     writer = sqlite3.connect(path, isolation_level=None)
     writer.execute("PRAGMA journal_mode=WAL")
@@ -114,12 +115,31 @@ async def test_the_checkpointer_copies_the_wal_into_the_database_file(tmp_path: 
             return conn.execute("SELECT count(*) FROM notes").fetchone()[0] if tables else 0
 
     assert in_file_itself() == 0
-    stop = asyncio.Event()
-    task = asyncio.create_task(checkpointer(str(path), every=0.05, stop=stop))
-    await asyncio.sleep(0.5)
-    stop.set()
-    await asyncio.wait_for(task, 5)
+    checkpoints = Checkpointer(str(path), every=0.05)
+    checkpoints.start()
+    time.sleep(0.5)
+    checkpoints.stop()
     assert in_file_itself() == 100
+    writer.close()
+
+
+def test_the_checkpointer_stops_cleanly_in_the_middle_of_its_work(tmp_path: Path) -> None:
+    """Regression: the connection was closed on another thread while a checkpoint ran on it,
+    which crashed the process (SIGSEGV) when a service stopped at the wrong moment."""
+    path = tmp_path / "busy.db"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("CREATE TABLE notes (n INTEGER PRIMARY KEY)")
+    for round_ in range(40):
+        checkpoints = Checkpointer(str(path), every=0.0)  # checkpoints back to back
+        checkpoints.start()
+        writer.executemany(
+            "INSERT INTO notes VALUES (?)", [(round_ * 100 + n,) for n in range(100)]
+        )
+        checkpoints.stop()
+        names = [thread.name for thread in threading.enumerate()]
+        assert "sqlite-checkpoints" not in names
+    assert writer.execute("SELECT count(*) FROM notes").fetchone()[0] == 4000
     writer.close()
 
 

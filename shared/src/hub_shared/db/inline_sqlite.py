@@ -16,7 +16,7 @@ What a thread gave for free is done here by hand:
   `busy_timeout` seconds have passed.
 - **Checkpoints.** A commit that crosses SQLite's WAL threshold copies the WAL back into the
   database file (and fsyncs it) inside that commit, with the loop blocked. A service runs
-  `checkpointer` beside its writers (ServiceRuntime): it copies the WAL back often, on a thread
+  a `Checkpointer` beside its writers (ServiceRuntime): it copies the WAL back often, on a thread
   and a connection of its own, so the commits' automatic checkpoints find little left to do.
 
 The trade-off: a long read blocks the loop while it runs. The hub's queries are indexed lookups;
@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -198,19 +199,33 @@ def sqlite_file(url: str) -> str | None:
     return None if not database or database == ":memory:" else database
 
 
-async def checkpointer(path: str, *, every: float = 1.0, stop: asyncio.Event | None = None) -> None:
-    """Copy the WAL back into the database file every `every` seconds, on a thread and a
-    connection of its own, so that commits seldom pay for it. PASSIVE: never waits for, nor
-    blocks, a writer."""
-    stop = stop or asyncio.Event()
-    connection = await asyncio.to_thread(sqlite3.connect, path, timeout=0, check_same_thread=False)
-    try:
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), every)
-            try:
-                await asyncio.to_thread(connection.execute, "PRAGMA wal_checkpoint(PASSIVE)")
-            except sqlite3.Error as error:  # a busy moment; the next round catches up
-                log.debug("checkpoint skipped: %s", error)
-    finally:
-        connection.close()
+class Checkpointer:
+    """Copies the WAL back into the database file every `every` seconds, so that commits seldom
+    pay for it. PASSIVE: never waits for, nor blocks, a writer.
+
+    It runs on a thread of its own that alone opens, uses and closes its connection: closing an
+    sqlite3 connection while another thread is inside one of its calls can crash the process, so
+    the connection never crosses threads (stop() asks the thread to finish and waits for it).
+    """
+
+    def __init__(self, path: str, *, every: float = 1.0) -> None:
+        self._path = path
+        self._every = every
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoints", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        with contextlib.closing(sqlite3.connect(self._path, timeout=0)) as connection:
+            while not self._stopping.wait(self._every):
+                try:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error as error:  # a busy moment; the next round catches up
+                    log.debug("checkpoint skipped: %s", error)
