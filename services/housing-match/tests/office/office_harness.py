@@ -35,7 +35,6 @@ from housing_match.office import (
     OFFICE_CONSUMER_GROUP,
     add_office_consumer,
     configure_office,
-    office_router,
 )
 from housing_match.office.settings import OfficeSettings
 from housing_match.office.tables import OFFICE_TABLES
@@ -202,12 +201,6 @@ def message(msg_type: str, sent: str, msg_id: str | None = None) -> MessageRef:
 
 
 # --- the two services -------------------------------------------------------------------------
-def include_office(app: Any) -> None:
-    """The office's routes on the app, unless `create_app` includes them already."""
-    if not any(getattr(r, "path", "").startswith("/office") for r in app.router.routes):
-        app.include_router(office_router)
-
-
 @dataclass
 class OfficeHub:
     housing_app: Any
@@ -380,7 +373,6 @@ async def office_hub(
         housing = housing.model_copy(update={"register_file": register})
         billing = billing.model_copy(update={"register_file": register})
     housing_app = create_app(housing, background=False, deliver=deliver, clock=clock)
-    include_office(housing_app)
     billing_app = create_billing_app(billing, background=False, clock=clock)
     async with AsyncExitStack() as stack:
         housing_manager = await stack.enter_async_context(LifespanManager(housing_app))

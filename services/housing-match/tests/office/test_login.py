@@ -21,7 +21,21 @@ from housing_match.office.users import (
 )
 from hub_shared.paths import repo_root
 
-PAGES = ["/office/", "/office/stock", "/office/invoices", "/office/cases/x", "/office/invoices/x"]
+PAGES = [
+    "/office/",
+    "/office/stock",
+    "/office/invoices",
+    "/office/cases/x",
+    "/office/invoices/x",
+    "/office/invoices/x/csv",
+    "/office/move-in-check?move_in=2024-04-12",
+]
+POSTS = (
+    "/office/matching",
+    "/office/proposals/x/accept",
+    "/office/proposals/x/reject",
+    "/office/cases/x/needs",
+)
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -40,7 +54,7 @@ async def test_every_page_needs_a_signed_in_officer(hub: OfficeHub, path: str) -
 
 async def test_posts_need_a_signed_in_officer(hub: OfficeHub) -> None:
     async with hub.browser() as browser:
-        for path in ("/office/matching", "/office/proposals/x/accept", "/office/cases/x/needs"):
+        for path in POSTS:
             response = await browser.post(path, data={"csrf": "x"})
             assert response.status_code == 303
             assert response.headers["location"].startswith("/office/login")
@@ -123,8 +137,10 @@ async def test_a_tampered_or_foreign_cookie_is_no_session(hub: OfficeHub) -> Non
 
 async def test_forms_need_the_sessions_token(hub: OfficeHub) -> None:
     async with hub.officer(ALVDAL) as officer:
-        refused = await officer.post("/office/matching", data={"csrf": "not-the-token"})
-        assert refused.status_code == 403
+        for path in POSTS:
+            refused = await officer.post(path, data={"csrf": "not-the-token"})
+            assert refused.status_code == 403, path
+            assert refused.headers["Content-Security-Policy"]
         doc = page(await officer.get("/office/"))
         token = doc.xpath('//form[@action="/office/matching"]//input[@name="csrf"]/@value')[0]
         foreign = await officer.post(

@@ -51,7 +51,7 @@ from housing_match.entrypoints.views import (
     assignment_view,
     outbound_summary,
 )
-from housing_match.office import add_office_consumer, office_router
+from housing_match.office import add_office_consumer, include_office
 from housing_match.service import (
     Conflict,
     HousingOffice,
@@ -156,7 +156,7 @@ def create_app(
     _case_routes(app)
     _matching_routes(app)
     _answer_routes(app)
-    app.include_router(office_router)  # the housing office's pages at /office/
+    include_office(app)  # the housing office's pages at /office/
     return app
 
 

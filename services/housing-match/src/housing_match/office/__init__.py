@@ -1,7 +1,7 @@
 """The housing office's web pages (/office/) and the consumer that feeds them.
 
 Wiring (in `entrypoints/api.py`): `add_office_consumer(runtime, settings)` beside the service's
-own consumer, and `app.include_router(office_router)`.
+own consumer, and `include_office(app)`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from datetime import datetime
 
 from housing_match.adapters import orm
 from housing_match.office.feed import OFFICE_CONSUMER_GROUP, OFFICE_TOPICS, OfficeFeed
-from housing_match.office.routes import configure_office
-from housing_match.office.routes import router as office_router
+from housing_match.office.routes import configure_office, include_office
 from hub_shared.consumer import IdempotentConsumer
 from hub_shared.register import load_register
 from hub_shared.runtime import ServiceRuntime
@@ -45,5 +44,5 @@ __all__ = [
     "OFFICE_TOPICS",
     "add_office_consumer",
     "configure_office",
-    "office_router",
+    "include_office",
 ]

@@ -22,14 +22,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 import jinja2
 import sqlalchemy as sa
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
+from starlette.datastructures import FormData
 
 from housing_match import queries
 from housing_match.adapters import orm
@@ -369,6 +370,44 @@ async def _checked_form(request: Request, page: Page) -> Any | None:
     return form
 
 
+class NotSignedIn(Exception):
+    """No valid officer session: the page answers with the way to the login (handled below)."""
+
+
+class FormRefused(Exception):
+    """A post without this officer's CSRF token, or from another origin: 403 (handled below)."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+
+def signed_in_page(request: Request) -> Page:
+    page = _page(request)
+    if page.officer is None:
+        raise NotSignedIn
+    return page
+
+
+SignedInPage = Annotated[Page, Depends(signed_in_page)]
+
+
+async def posted_form(request: Request, page: SignedInPage) -> FormData:
+    form = await _checked_form(request, page)
+    if form is None:
+        raise FormRefused(page)
+    return form
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
+
+
+def include_office(app: FastAPI) -> None:
+    """Mount the pages at /office/ with the answers of their two dependencies' refusals."""
+    app.include_router(router)
+    app.add_exception_handler(NotSignedIn, lambda request, _exc: _to_login(request))
+    app.add_exception_handler(FormRefused, lambda _request, exc: _forbidden(exc.page))
+
+
 def _live(page: Page, template: str, url: str, **data: Any) -> tuple[Markup, str]:
     """The self-updating part of a page and its version (a hash of what it shows)."""
     inner = page.fragment(template, **data)
@@ -485,10 +524,7 @@ async def logout(request: Request) -> Response:
 
 # --- overview ---------------------------------------------------------------------------------
 @router.get("/")
-async def overview(request: Request) -> Response:
-    page = _page(request)
-    if page.officer is None:
-        return _to_login(request)
+async def overview(request: Request, page: SignedInPage) -> Response:
     officer, office, register = page.officer, _office(request), _register(request)
     today = office.today()
     async with _uow(request) as uow:
@@ -611,13 +647,7 @@ def _nice(value: Decimal) -> Decimal:
 
 
 @router.post("/matching")
-async def run_matching(request: Request) -> Response:
-    page = _page(request)
-    if page.officer is None:
-        return _to_login(request)
-    form = await _checked_form(request, page)
-    if form is None:
-        return _forbidden(page)
+async def run_matching(request: Request, page: SignedInPage, form: PostedForm) -> Response:
     officer = page.officer
     office = _office(request)
     run_id = await office.run_matching(
@@ -647,10 +677,7 @@ class CaseForms:
 
 
 @router.get("/cases/{case_id}")
-async def case_page(request: Request, case_id: str) -> Response:
-    page = _page(request)
-    if page.officer is None:
-        return _to_login(request)
+async def case_page(request: Request, case_id: str, page: SignedInPage) -> Response:
     return await _render_case(page, case_id, CaseForms())
 
 
@@ -773,13 +800,9 @@ def _concern_texts(page: Page, day: date, concerns: list[str]) -> list[str]:
 
 
 @router.post("/cases/{case_id}/needs")
-async def save_needs(request: Request, case_id: str) -> Response:
-    page = _page(request)
-    if page.officer is None:
-        return _to_login(request)
-    form = await _checked_form(request, page)
-    if form is None:
-        return _forbidden(page)
+async def save_needs(
+    request: Request, case_id: str, page: SignedInPage, form: PostedForm
+) -> Response:
     officer = page.officer
     values, errors, needs = _parse_needs(form)
     if needs is not None:
@@ -853,11 +876,8 @@ def _parse_day(text: str) -> date | None:
 
 
 @router.get("/move-in-check")
-async def move_in_check(request: Request) -> Response:
+async def move_in_check(request: Request, page: SignedInPage) -> Response:
     """htmx: what the accept form says about a move-in day while the officer picks it."""
-    page = _page(request)
-    if page.officer is None:
-        return _to_login(request)
     day = _parse_day(request.query_params.get("move_in", ""))
     concerns = fmt.move_in_concerns(day, page.lang) if day else []
     html = page.fragment(
@@ -870,13 +890,9 @@ async def move_in_check(request: Request) -> Response:
 
 
 @router.post("/proposals/{proposal_id}/accept")
-async def accept(request: Request, proposal_id: str) -> Response:
-    page = _page(request)
-    if page.officer is None:
-        return _to_login(request)
-    form = await _checked_form(request, page)
-    if form is None:
-        return _forbidden(page)
+async def accept(
+    request: Request, proposal_id: str, page: SignedInPage, form: PostedForm
+) -> Response:
     officer, office = page.officer, _office(request)
     async with _uow(request) as uow:
         proposal = await queries.proposal_by_id(uow.session, officer.municipality, proposal_id)
@@ -923,13 +939,9 @@ async def accept(request: Request, proposal_id: str) -> Response:
 
 
 @router.post("/proposals/{proposal_id}/reject")
-async def reject(request: Request, proposal_id: str) -> Response:
-    page = _page(request)
-    if page.officer is None:
-        return _to_login(request)
-    form = await _checked_form(request, page)
-    if form is None:
-        return _forbidden(page)
+async def reject(
+    request: Request, proposal_id: str, page: SignedInPage, form: PostedForm
+) -> Response:
     officer = page.officer
     async with _uow(request) as uow:
         proposal = await queries.proposal_by_id(uow.session, officer.municipality, proposal_id)
@@ -961,10 +973,7 @@ async def reject(request: Request, proposal_id: str) -> Response:
 
 # --- housing stock ----------------------------------------------------------------------------
 @router.get("/stock")
-async def stock(request: Request) -> Response:
-    page = _page(request)
-    if page.officer is None:
-        return _to_login(request)
+async def stock(request: Request, page: SignedInPage) -> Response:
     officer, today = page.officer, _office(request).today()
     async with _uow(request) as uow:
         conn = uow.session
@@ -1005,10 +1014,7 @@ def _site_rules(page: Page, site: Any) -> list[str]:
 
 # --- invoices ---------------------------------------------------------------------------------
 @router.get("/invoices")
-async def invoices(request: Request) -> Response:
-    page = _page(request)
-    if page.officer is None:
-        return _to_login(request)
+async def invoices(request: Request, page: SignedInPage) -> Response:
     officer, register = page.officer, _register(request)
     async with _uow(request) as uow:
         rows = await read.invoices(uow.session, register, officer.municipality)
@@ -1027,10 +1033,7 @@ def _party_name(register: Any, her_id: str) -> str:
 
 
 @router.get("/invoices/{invoice_id}")
-async def invoice_page(request: Request, invoice_id: str) -> Response:
-    page = _page(request)
-    if page.officer is None:
-        return _to_login(request)
+async def invoice_page(request: Request, invoice_id: str, page: SignedInPage) -> Response:
     officer, register = page.officer, _register(request)
     async with _uow(request) as uow:
         row = await read.invoice(uow.session, register, officer.municipality, invoice_id)
@@ -1066,10 +1069,9 @@ def _iso_day(value: str | None) -> date | None:
 
 
 @router.get("/invoices/{invoice_id}/{fmt_name}")
-async def invoice_download(request: Request, invoice_id: str, fmt_name: str) -> Response:
-    page = _page(request)
-    if page.officer is None:
-        return _to_login(request)
+async def invoice_download(
+    request: Request, invoice_id: str, fmt_name: str, page: SignedInPage
+) -> Response:
     if fmt_name not in ("csv", "ehf"):
         return _not_found(page)
     officer, register = page.officer, _register(request)
