@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from aiokafka import AIOKafkaConsumer
 from lxml import etree
 
 from hub_shared.testing.http import bearer
+from hub_shared.testing.records import read_records
 
 
 @dataclass
@@ -82,21 +82,12 @@ async def topic_events(
     bootstrap: str, topic: str, *, expect: int, timeout: float = 60
 ) -> list[dict]:
     """Every record on a topic (with duplicates), until `expect` distinct envelope ids are seen."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
-    await consumer.start()
-    events: list[dict] = []
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=300)).values():
-                events.extend(json.loads(r.value) for r in records)
-            if len({e["id"] for e in events}) >= expect:
-                for records in (await consumer.getmany(timeout_ms=1000)).values():
-                    events.extend(json.loads(r.value) for r in records)
-                break
-    finally:
-        await consumer.stop()
-    return events
+
+    def enough(records: list) -> bool:
+        return len({json.loads(r.value)["id"] for r in records}) >= expect
+
+    records = await read_records(bootstrap, topic, enough=enough, timeout=timeout, linger=1.0)
+    return [json.loads(r.value) for r in records]
 
 
 def stored(db: Path, query: str) -> list[tuple]:

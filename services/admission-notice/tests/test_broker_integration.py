@@ -11,7 +11,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 from asgi_lifespan import LifespanManager
 
 from admission_notice.entrypoints.api import create_app
@@ -21,26 +20,20 @@ from hub_shared.elin.models import PatientIdentity
 from hub_shared.settings import KafkaSettings
 from hub_shared.testing.http import apprec_of, bearer, post_xml, status_and_errors
 from hub_shared.testing.messages import log_innlagt, patient, random_person_number
+from hub_shared.testing.records import read_records
 
 pytestmark = pytest.mark.broker
 
 
 async def read_topic(kafka: KafkaSettings, topic: str, *, until: int, timeout: float = 30) -> list:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=kafka.bootstrap_servers, auto_offset_reset="earliest"
+    """At least `until` records of the topic, and whatever else comes within 0.7 s."""
+    return await read_records(
+        kafka.bootstrap_servers,
+        topic,
+        enough=lambda records: len(records) >= until,
+        timeout=timeout,
+        linger=0.7,
     )
-    await consumer.start()
-    records: list = []
-    try:
-        async with asyncio.timeout(timeout):
-            while len(records) < until:
-                for recs in (await consumer.getmany(timeout_ms=300)).values():
-                    records.extend(recs)
-        for recs in (await consumer.getmany(timeout_ms=700)).values():
-            records.extend(recs)  # anything more would be a duplicate
-    finally:
-        await consumer.stop()
-    return records
 
 
 async def _client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 from asgi_lifespan import LifespanManager
 
 from discharge_ready.settings import Settings
@@ -30,6 +29,7 @@ from hub_shared.testing.messages import (
     plo,
     random_person_number,
 )
+from hub_shared.testing.records import read_records
 
 pytestmark = pytest.mark.broker
 
@@ -50,22 +50,8 @@ def notice(person: PatientIdentity, admitted_at: datetime) -> bytes:
 
 
 async def records_of(kafka: KafkaSettings, topic: str, key: str, timeout: float = 30) -> list:
-    """The records of one key on a topic, read from the start (no consumer group)."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=kafka.bootstrap_servers, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    found: list = []
-    try:
-        async with asyncio.timeout(timeout):
-            while not found:
-                for batch in (await consumer.getmany(timeout_ms=300)).values():
-                    found += [r for r in batch if r.key == key.encode()]
-        for batch in (await consumer.getmany(timeout_ms=700)).values():
-            found += [r for r in batch if r.key == key.encode()]  # anything more: a duplicate
-    finally:
-        await consumer.stop()
-    return found
+    """The records of one key on a topic, and whatever more of it comes within 0.7 s."""
+    return await read_records(kafka.bootstrap_servers, topic, key=key, timeout=timeout, linger=0.7)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from asgi_lifespan import LifespanManager
 from billing_envelopes import (
     Clock,
@@ -30,26 +30,11 @@ from hub_shared.events import EVENT_MODELS, topics
 from hub_shared.kafka import ensure_topics
 from hub_shared.settings import KafkaSettings
 from hub_shared.testing.http import bearer
+from hub_shared.testing.records import read_records
 
 pytestmark = pytest.mark.broker
 
 ALVDAL = "99387"
-
-
-async def _billing_events(kafka: KafkaSettings, stay_id: str, timeout: float = 30) -> list[dict]:
-    consumer = AIOKafkaConsumer(
-        topics.BILLING, bootstrap_servers=kafka.bootstrap_servers, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    found: list[dict] = []
-    try:
-        async with asyncio.timeout(timeout):
-            while not found:
-                for records in (await consumer.getmany(timeout_ms=300)).values():
-                    found += [json.loads(r.value) for r in records if r.key == stay_id.encode()]
-    finally:
-        await consumer.stop()
-    return found
 
 
 async def test_published_events_are_consumed_and_the_clock_appears(
@@ -96,7 +81,10 @@ async def test_published_events_are_consumed_and_the_clock_appears(
                         None,
                     )
                     await asyncio.sleep(0.2)
-            published = await _billing_events(kafka_settings, stay.stay_id)
+            records = await read_records(
+                kafka_settings.bootstrap_servers, topics.BILLING, key=stay.stay_id
+            )
+            published = [json.loads(r.value) for r in records]
 
     print(f"published {len(items)} events for stay {stay.stay_id}; clock {clock}")
     assert (clock["since"], clock["days"], clock["amount"]) == ("2024-04-08", 3, "17235")

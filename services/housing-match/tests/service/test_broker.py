@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from asgi_lifespan import LifespanManager
 from housing_events import MONDAY_MORNING, Clock, Stay, admission, oslo
 
@@ -20,24 +20,9 @@ from hub_shared.events import topics
 from hub_shared.kafka import ensure_topics
 from hub_shared.settings import KafkaSettings
 from hub_shared.testing.http import bearer
+from hub_shared.testing.records import read_records
 
 pytestmark = pytest.mark.broker
-
-
-async def _housing_events(kafka: KafkaSettings, stay_id: str, timeout: float = 30) -> list[dict]:
-    consumer = AIOKafkaConsumer(
-        topics.HOUSING, bootstrap_servers=kafka.bootstrap_servers, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    found: list[dict] = []
-    try:
-        async with asyncio.timeout(timeout):
-            while not found:
-                for records in (await consumer.getmany(timeout_ms=300)).values():
-                    found += [json.loads(r.value) for r in records if r.key == stay_id.encode()]
-    finally:
-        await consumer.stop()
-    return found
 
 
 async def test_a_published_admission_opens_a_case(
@@ -74,7 +59,10 @@ async def test_a_published_admission_opens_a_case(
             async with asyncio.timeout(45):
                 while not (found := await opened()):
                     await asyncio.sleep(0.2)
-            published = await _housing_events(kafka_settings, stay.stay_id)
+            records = await read_records(
+                kafka_settings.bootstrap_servers, topics.HOUSING, key=stay.stay_id
+            )
+            published = [json.loads(r.value) for r in records]
 
     (case,) = found
     assert case["status"] == "open" and case["opened_by"] == "admission"
