@@ -24,10 +24,10 @@ for extra in (
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from fake_hospital import FakeHospital  # noqa: E402
 from office_harness import free_port  # noqa: E402
 
 from hub_shared.elin.schema import load_schema  # noqa: E402
+from hub_shared.testing.hospital import FakeHospital  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

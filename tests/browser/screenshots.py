@@ -25,11 +25,11 @@ for extra in (
         sys.path.insert(0, str(extra))
 
 import office_scenario as scenario  # noqa: E402
-from fake_hospital import FakeHospital  # noqa: E402
 from office_harness import Served, free_port  # noqa: E402
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from hub_shared.elin.schema import load_schema  # noqa: E402
+from hub_shared.testing.hospital import FakeHospital  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -24,7 +24,6 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from epj import HospitalEndpoint, register_with_endpoint
 from harness import stored
 from journeys import (
     CONSUMES,
@@ -51,6 +50,7 @@ from journeys import (
 
 from hub_shared import broker
 from hub_shared.events import topics
+from hub_shared.testing.hospital import FakeHospital, register_with_endpoint
 from hub_shared.timeutil import oslo_now
 
 pytestmark = [pytest.mark.system, pytest.mark.timeout(300)]
@@ -254,8 +254,8 @@ def check_exactly_once(hub: Any, run: Run) -> None:
 
 
 @pytest.fixture(scope="module")
-def hospital() -> Iterator[HospitalEndpoint]:
-    endpoint = HospitalEndpoint(broker.free_port()).start()
+def hospital() -> Iterator[FakeHospital]:
+    endpoint = FakeHospital(broker.free_port()).start()
     yield endpoint
     endpoint.stop()
 
@@ -264,7 +264,7 @@ def hospital() -> Iterator[HospitalEndpoint]:
 def hub_env(hospital, tmp_path_factory) -> dict[str, str]:
     """The hospital receives the municipality's answers at its endpoint; 2025 on has a rate."""
     folder: Path = tmp_path_factory.mktemp("journeys")
-    register = register_with_endpoint(folder / "register.toml", "59", hospital.endpoint)
+    register = register_with_endpoint(folder / "register.toml", hospital.endpoint)
     rates = rates_with_test_years(folder / "rates.toml", range(2025, NOW.year + 2))
     return {"HUB_REGISTER_FILE": str(register), "HUB_RATES_FILE": str(rates)}
 

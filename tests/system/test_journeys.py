@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-from epj import HospitalEndpoint, register_with_endpoint
 from journeys import (
     HOSPITAL_TRUST,
     MUNICIPALITY_HER,
@@ -33,6 +32,7 @@ from journeys import (
 
 from hub_shared import broker
 from hub_shared.events import topics
+from hub_shared.testing.hospital import FakeHospital, register_with_endpoint
 from hub_shared.testing.http import bearer
 from hub_shared.testing.worked_cases import CASES
 from hub_shared.timeutil import oslo_now
@@ -195,10 +195,10 @@ async def test_every_worked_case_is_a_journey_through_the_running_hub(make_hub):
 async def test_a_homeless_patient_is_housed_and_the_clock_stops_on_the_move_in_day(
     make_hub, tmp_path
 ):
-    hospital = HospitalEndpoint(broker.free_port()).start()
+    hospital = FakeHospital(broker.free_port()).start()
     now = oslo_now()
     try:
-        register = register_with_endpoint(tmp_path / "register.toml", "59", hospital.endpoint)
+        register = register_with_endpoint(tmp_path / "register.toml", hospital.endpoint)
         rates = rates_with_test_years(tmp_path / "rates.toml", range(2025, now.year + 2))
         hub = make_hub(*SERVICES, HUB_REGISTER_FILE=str(register), HUB_RATES_FILE=str(rates))
         await _housing_journey(hub, hospital, now)
@@ -206,7 +206,7 @@ async def test_a_homeless_patient_is_housed_and_the_clock_stops_on_the_move_in_d
         hospital.stop()
 
 
-async def _housing_journey(hub: Any, hospital: HospitalEndpoint, now: datetime) -> None:
+async def _housing_journey(hub: Any, hospital: FakeHospital, now: datetime) -> None:
     urls = {s.name: s.url for s in hub.services}
     (journey,) = journeys(1, seed=900, housed_every=1, now=now)
     today, expected = now.date(), journey.expected
@@ -283,7 +283,7 @@ async def _housing_journey(hub: Any, hospital: HospitalEndpoint, now: datetime) 
         assert [a["move_in"] for a in found["assignments"]] == [str(today)]
         assert [m["answer_line"] for m in found["messages"]] == [f"KAN-MOTTA: {today}"]
         assert [m["status"] for m in found["messages"]] == ["delivered"]
-        assert any(f"KAN-MOTTA: {today}".encode() in body for body in hospital.received)
+        assert any(f"KAN-MOTTA: {today}".encode() in body for body in hospital.bodies)
 
     billing_events = await all_events(hub, topics.BILLING, expect=2)
     stopped = [

@@ -56,6 +56,7 @@ from hub_shared.events.envelope import Envelope, EventData
 from hub_shared.identifiers.stay import stay_id as derive_stay_id
 from hub_shared.paths import repo_root
 from hub_shared.settings import DEV_STAY_SECRET, KafkaSettings
+from hub_shared.testing.hospital import register_with_endpoint
 from hub_shared.testing.http import bearer
 from hub_shared.testing.messages import random_person_number
 from hub_shared.testing.records import record
@@ -369,7 +370,7 @@ async def office_hub(
     clock = Clock(now)
     housing, billing, office_settings = settings_for(tmp, database_url, **office)
     if hospital_endpoint is not None:
-        register = register_with(hospital_endpoint, tmp)
+        register = register_with_endpoint(tmp / "register.toml", hospital_endpoint)
         housing = housing.model_copy(update={"register_file": register})
         billing = billing.model_copy(update={"register_file": register})
     housing_app = create_app(housing, background=False, deliver=deliver, clock=clock)
@@ -398,16 +399,6 @@ async def office_hub(
             billing,
             office_settings,
         )
-
-
-def register_with(endpoint: str, tmp: Path) -> Path:
-    """The address register with St. Olavs' endpoint pointing at a fake hospital."""
-    text = (repo_root() / "config" / "address-register.toml").read_text()
-    default = 'endpoint = "http://127.0.0.1:8090/elin/messages"'
-    assert default in text
-    path = tmp / "address-register.toml"
-    path.write_text(text.replace(default, f'endpoint = "{endpoint}"'))
-    return path
 
 
 # --- stock and decisions through the API --------------------------------------------------------

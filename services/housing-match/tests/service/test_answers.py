@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_hospital import FakeHospital
 from housing_events import Stay, admission, ready
 from lxml import etree
 from office import accept, case_of, ok, record_needs, run, site, unit
@@ -21,24 +20,10 @@ from hub_shared import broker
 from hub_shared.elin.answer import MunicipalAnswer, read_answer
 from hub_shared.elin.reader import read_message
 from hub_shared.metrics import REGISTRY
-from hub_shared.paths import repo_root
+from hub_shared.testing.hospital import FakeHospital, register_with_endpoint
 
 NOTICE = "0b7f6a1e-3c2d-4e8f-9a10-5d6c7b8a9f01"
 DIALOG = frozenset({"DIALOG_HELSEFAGLIG"})
-
-
-def register_with(endpoint: str, tmp_path: Path, token_env: str | None = None) -> Path:
-    """The address register with St. Olavs' endpoint pointing at the fake hospital (and, with
-    `token_env`, the hub presenting the token in that variable there)."""
-    text = (repo_root() / "config" / "address-register.toml").read_text()
-    default = 'endpoint = "http://127.0.0.1:8090/elin/messages"'
-    assert default in text
-    line = f'endpoint = "{endpoint}"'
-    if token_env is not None:
-        line += f'\nendpoint_token_env = "{token_env}"'
-    path = tmp_path / "address-register.toml"
-    path.write_text(text.replace(default, line))
-    return path
 
 
 @pytest.fixture
@@ -50,8 +35,8 @@ def hospital_port() -> int:
 def answering(settings, tmp_path: Path, hospital_port: int):
     return settings.model_copy(
         update={
-            "register_file": register_with(
-                f"http://127.0.0.1:{hospital_port}/elin/messages", tmp_path
+            "register_file": register_with_endpoint(
+                tmp_path / "register.toml", f"http://127.0.0.1:{hospital_port}/elin/messages"
             ),
             "outbound_backoff_seconds": 0.05,
         }
@@ -230,7 +215,9 @@ async def test_the_hospital_gets_the_token_the_register_names(
     endpoint = f"http://127.0.0.1:{hospital_port}/elin/messages"
     with_token = settings.model_copy(
         update={
-            "register_file": register_with(endpoint, tmp_path, token_env=variable),
+            "register_file": register_with_endpoint(
+                tmp_path / "register.toml", endpoint, token_env=variable
+            ),
             "outbound_backoff_seconds": 0.05,
         }
     )
