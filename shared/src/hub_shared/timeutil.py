@@ -29,3 +29,11 @@ def local_to_utc(value: datetime | date) -> datetime:
 def oslo_date(instant: datetime) -> date:
     """The Oslo calendar day of an instant: the unit the payment clock counts in."""
     return instant.astimezone(OSLO).date()
+
+
+def instant_utc(value: datetime) -> datetime:
+    """An event's instant as an aware UTC datetime. Event times are UTC instants: a time without
+    an offset is taken as UTC, never guessed local (ELIN times go through `local_to_utc`)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)

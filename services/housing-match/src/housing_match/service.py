@@ -12,7 +12,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -76,7 +76,7 @@ from hub_shared.events.registry import UnknownEventType
 from hub_shared.identifiers.person import classify, is_valid_person_id
 from hub_shared.identifiers.stay import stay_id as derive_stay_id
 from hub_shared.register import AddressRegister, load_register
-from hub_shared.timeutil import local_to_utc, oslo_date, utc_now
+from hub_shared.timeutil import instant_utc, local_to_utc, oslo_date, utc_now
 
 OPEN, ASSIGNED, CLOSED = "open", "assigned", "closed"
 PROPOSED, ACCEPTED, REJECTED, SUPERSEDED, STALE = (
@@ -107,10 +107,6 @@ class Invalid(Exception):
 
 def new_id() -> str:
     return str(uuid.uuid4())
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -154,7 +150,7 @@ class HousingOffice:
         """Called when an answer is queued (the sender looks at once rather than at its poll)."""
 
     def now(self) -> datetime:
-        return _aware(self.clock())
+        return instant_utc(self.clock())
 
     def today(self) -> date:
         """Today in Europe/Oslo: the day the clock counts in."""
@@ -935,7 +931,7 @@ class HousingOffice:
         }
         cases = CaseRepository(uow.session)
         case = await cases.by_stay(data.stay_id)
-        at = _aware(data.message.received_at)
+        at = instant_utc(data.message.received_at)
         if case is None:
             if not data.without_fixed_home:
                 return
@@ -962,7 +958,7 @@ class HousingOffice:
         case = await CaseRepository(uow.session).by_stay(data.stay_id)
         if case is None or case.status == CLOSED:
             return
-        at = _aware(data.message.received_at)
+        at = instant_utc(data.message.received_at)
         assignment = await MatchingRepository(uow.session).active_assignment(case.case_id)
         if assignment is not None:
             await self._cancel(uow, assignment, "the admission was cancelled", at)
@@ -973,7 +969,7 @@ class HousingOffice:
     async def _on_ready(self, uow: UnitOfWork, data: DischargeReadyNotified) -> None:
         stays = StayRepository(uow.session)
         known = await stays.get(data.stay_id)
-        notice_at = _aware(data.message.gen_date)
+        notice_at = instant_utc(data.message.gen_date)
         values: dict[str, Any] = {
             "ready_on": max(oslo_date(notice_at), data.ready_on),
             "ready_notice_at": notice_at,
@@ -1017,7 +1013,7 @@ class HousingOffice:
     async def _on_withdrawn(self, uow: UnitOfWork, data: DischargeReadyWithdrawn) -> None:
         await StayRepository(uow.session).save(
             data.stay_id,
-            {"ready_on": None, "ready_withdrawn_at": _aware(data.withdrawn_at)},
+            {"ready_on": None, "ready_withdrawn_at": instant_utc(data.withdrawn_at)},
             self.now(),
         )
 
@@ -1043,7 +1039,7 @@ class HousingOffice:
                 )
 
     async def _on_discharged(self, uow: UnitOfWork, data: PatientDischarged) -> None:
-        at = _aware(data.discharged_at)
+        at = instant_utc(data.discharged_at)
         await StayRepository(uow.session).save(data.stay_id, {"discharged_at": at}, self.now())
         case = await CaseRepository(uow.session).by_stay(data.stay_id)
         if case is not None and case.status != CLOSED:

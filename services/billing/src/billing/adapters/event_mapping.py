@@ -19,6 +19,7 @@ from billing.domain.facts import Fact, Sector, StayFacts
 from hub_shared.events import admission, discharge, housing
 from hub_shared.events.admission import MessageRef, OrganisationRef
 from hub_shared.events.envelope import EventData
+from hub_shared.timeutil import instant_utc
 
 _SECTORS = frozenset(s.value for s in Sector)
 
@@ -108,7 +109,7 @@ def map_event(data: EventData, event_id: str) -> MappedEvent | None:
                 from_admission=True,
             )
         case discharge.DischargeReadyNotified():
-            ready = _utc(data.ready_at) if data.ready_at is not None else data.ready_on
+            ready = instant_utc(data.ready_at) if data.ready_at is not None else data.ready_on
             return _message_fact(
                 data.message,
                 lambda common: domain.DischargeReadyNotice(
@@ -121,7 +122,7 @@ def map_event(data: EventData, event_id: str) -> MappedEvent | None:
             return _message_fact(
                 data.message,
                 lambda common: domain.ReadinessWithdrawn(
-                    **common, withdrawn_at=_utc(data.withdrawn_at)
+                    **common, withdrawn_at=instant_utc(data.withdrawn_at)
                 ),
                 _from_stay(data.stay),
                 replaces=data.replaces_msg_id,
@@ -142,7 +143,7 @@ def map_event(data: EventData, event_id: str) -> MappedEvent | None:
                 data.message,
                 lambda common: domain.Discharged(
                     **common,
-                    discharged_at=_utc(data.discharged_at),
+                    discharged_at=instant_utc(data.discharged_at),
                     died=data.died,
                     destination=data.destination_code,
                 ),
@@ -159,27 +160,29 @@ def map_event(data: EventData, event_id: str) -> MappedEvent | None:
             planned = data.planned_for
             fact = domain.CooperationMeetingCalled(
                 message_id=data.registration_id,
-                sent_at=_utc(data.registered_at),
-                called_at=_utc(data.called_at),
-                planned_for=_utc(planned) if planned is not None else None,
+                sent_at=instant_utc(data.registered_at),
+                called_at=instant_utc(data.called_at),
+                planned_for=instant_utc(planned) if planned is not None else None,
                 replaces=data.replaces_registration_id,
             )
-            return MappedEvent(fact, None, data.registration_id, _utc(data.registered_at), None)
+            return MappedEvent(
+                fact, None, data.registration_id, instant_utc(data.registered_at), None
+            )
         case housing.HousingAssigned():
             fact = domain.HousingAssigned(
                 message_id=event_id,
                 assignment_id=data.assignment_id,
-                decided_at=_utc(data.decided_at),
+                decided_at=instant_utc(data.decided_at),
                 move_in=data.move_in,
             )
-            return MappedEvent(fact, None, event_id, _utc(data.decided_at), None)
+            return MappedEvent(fact, None, event_id, instant_utc(data.decided_at), None)
         case housing.HousingAssignmentCancelled():
             fact = domain.HousingAssignmentCancelled(
                 message_id=event_id,
                 assignment_id=data.assignment_id,
-                cancelled_at=_utc(data.cancelled_at),
+                cancelled_at=instant_utc(data.cancelled_at),
             )
-            return MappedEvent(fact, None, event_id, _utc(data.cancelled_at), None)
+            return MappedEvent(fact, None, event_id, instant_utc(data.cancelled_at), None)
     return None
 
 
@@ -269,16 +272,16 @@ def _message_fact(
 ) -> MappedEvent:
     common = {
         "message_id": message.msg_id,
-        "sent_at": _utc(message.gen_date),
-        "received_at": _utc(message.received_at),
+        "sent_at": instant_utc(message.gen_date),
+        "received_at": instant_utc(message.received_at),
         "replaces": replaces,
     }
     return MappedEvent(
         fact=build(common),
         stay_ref=ref,
         message_id=message.msg_id,
-        gen_date=_utc(message.gen_date),
-        received_at=_utc(message.received_at),
+        gen_date=instant_utc(message.gen_date),
+        received_at=instant_utc(message.received_at),
         from_admission=from_admission,
     )
 
@@ -295,16 +298,9 @@ def _stay_ref(
         municipality_her=municipality.her_id or None,
         municipality_number=municipality.municipality_number,
         sector=sector if sector and sector != "unknown" else None,
-        admitted_at=_utc(admitted_at) if admitted_at is not None else None,
+        admitted_at=instant_utc(admitted_at) if admitted_at is not None else None,
     )
 
 
 def _from_stay(stay: discharge.StayRef) -> StayRef:
     return _stay_ref(stay.hospital, stay.municipality, stay.sector, stay.admitted_at)
-
-
-def _utc(instant: datetime) -> datetime:
-    """Event times are UTC instants; a time without offset is taken as UTC, never guessed local."""
-    if instant.tzinfo is None:
-        return instant.replace(tzinfo=UTC)
-    return instant.astimezone(UTC)

@@ -30,7 +30,8 @@ from hub_shared.db.types import Money
 metadata = sa.MetaData()
 
 
-def _at(name: str, nullable: bool = False) -> sa.Column:
+def instant_column(name: str, nullable: bool = False) -> sa.Column:
+    """A column for an instant, stored in UTC."""
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
@@ -42,9 +43,9 @@ def site_columns() -> list[Any]:
         sa.Column("district", sa.String(120), nullable=False),
         sa.Column("kind", sa.String(20), nullable=False),
         sa.Column("rules", sa.JSON, nullable=False),
-        _at("created_at"),
-        _at("updated_at"),
-        _at("retired_at", nullable=True),
+        instant_column("created_at"),
+        instant_column("updated_at"),
+        instant_column("retired_at", nullable=True),
     ]
 
 
@@ -56,9 +57,9 @@ def unit_columns() -> list[Any]:
         sa.Column("label", sa.String(120), nullable=False),
         sa.Column("capacity", sa.Integer, nullable=False),
         sa.Column("available_from", sa.Date, nullable=True),
-        _at("created_at"),
-        _at("updated_at"),
-        _at("retired_at", nullable=True),
+        instant_column("created_at"),
+        instant_column("updated_at"),
+        instant_column("retired_at", nullable=True),
         sa.Index("ix_units_site", "site_id"),
     ]
 
@@ -74,8 +75,8 @@ def resident_columns() -> list[Any]:
         sa.Column("heavy_needs", sa.Boolean, nullable=False),
         sa.Column("moved_in_on", sa.Date, nullable=True),
         sa.Column("moved_out_on", sa.Date, nullable=True),
-        _at("created_at"),
-        _at("updated_at"),
+        instant_column("created_at"),
+        instant_column("updated_at"),
         sa.Index("ix_residents_unit", "unit_id"),
     ]
 
@@ -90,17 +91,17 @@ def stay_columns() -> list[Any]:
         sa.Column("hospital_name", sa.String(200), nullable=True),
         sa.Column("hospital_unit_her", sa.String(20), nullable=True),
         sa.Column("hospital_unit_name", sa.String(200), nullable=True),
-        _at("admitted_at", nullable=True),
+        instant_column("admitted_at", nullable=True),
         sa.Column("without_fixed_home", sa.Boolean, nullable=True),
         sa.Column("admission_msg_id", sa.String(200), nullable=True),
         sa.Column("admission_cancelled", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("ready_on", sa.Date, nullable=True),
-        _at("ready_notice_at", nullable=True),
+        instant_column("ready_notice_at", nullable=True),
         sa.Column("ready_msg_id", sa.String(200), nullable=True),
         sa.Column("ready_conversation_id", sa.String(200), nullable=True),
-        _at("ready_withdrawn_at", nullable=True),
-        _at("discharged_at", nullable=True),
-        _at("updated_at"),
+        instant_column("ready_withdrawn_at", nullable=True),
+        instant_column("discharged_at", nullable=True),
+        instant_column("updated_at"),
     ]
 
 
@@ -111,19 +112,19 @@ def case_columns() -> list[Any]:
         sa.Column("municipality_her", sa.String(20), nullable=False, index=True),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("opened_by", sa.String(20), nullable=False),
-        _at("opened_at"),
-        _at("closed_at", nullable=True),
+        instant_column("opened_at"),
+        instant_column("closed_at", nullable=True),
         sa.Column("close_reason", sa.String(200), nullable=True),
         sa.Column("patient_id", sa.String(20), nullable=False),
         sa.Column("patient_id_type", sa.String(10), nullable=True),
         sa.Column("family_name", sa.String(200), nullable=True),
         sa.Column("given_name", sa.String(200), nullable=True),
         sa.Column("hospital_her", sa.String(20), nullable=False),
-        _at("admitted_at", nullable=True),
+        instant_column("admitted_at", nullable=True),
         sa.Column("needs", sa.JSON, nullable=True),
-        _at("needs_recorded_at", nullable=True),
+        instant_column("needs_recorded_at", nullable=True),
         sa.Column("expected_discharge_on", sa.Date, nullable=True),
-        _at("updated_at"),
+        instant_column("updated_at"),
     ]
 
 
@@ -131,7 +132,7 @@ def run_columns() -> list[Any]:
     return [
         sa.Column("run_id", sa.String(36), primary_key=True),
         sa.Column("municipality_her", sa.String(20), nullable=False, index=True),
-        _at("ran_at"),
+        instant_column("ran_at"),
         sa.Column("ran_by", sa.String(60), nullable=False),
         sa.Column("today", sa.Date, nullable=False),
         sa.Column("status", sa.String(40), nullable=False),
@@ -168,8 +169,8 @@ def proposal_columns() -> list[Any]:
         sa.Column("wish_met", sa.Boolean, nullable=False),
         sa.Column("information_sharing", sa.String(20), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
-        _at("created_at"),
-        _at("decided_at", nullable=True),
+        instant_column("created_at"),
+        instant_column("decided_at", nullable=True),
         sa.Column("decided_by", sa.String(60), nullable=True),
         sa.Column("reason", sa.Text, nullable=True),
         sa.Index("ix_proposals_municipality_status", "municipality_her", "status"),
@@ -189,10 +190,10 @@ def assignment_columns() -> list[Any]:
         sa.Column("move_in", sa.Date, nullable=False),
         sa.Column("friday_move_in", sa.Boolean, nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
-        _at("decided_at"),
+        instant_column("decided_at"),
         sa.Column("decided_by", sa.String(60), nullable=False),
         sa.Column("moved_in_on", sa.Date, nullable=True),
-        _at("cancelled_at", nullable=True),
+        instant_column("cancelled_at", nullable=True),
         sa.Column("cancel_reason", sa.Text, nullable=True),
         sa.Index("ix_assignments_case", "case_id"),
     ]
@@ -212,18 +213,18 @@ def outbound_columns() -> list[Any]:
         sa.Column("receiver_unit_her", sa.String(20), nullable=True),
         sa.Column("answer_line", sa.String(200), nullable=False),
         sa.Column("body", sa.LargeBinary, nullable=False),
-        _at("created_at"),
+        instant_column("created_at"),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-        _at("next_attempt_at"),
-        _at("last_attempt_at", nullable=True),
+        instant_column("next_attempt_at"),
+        instant_column("last_attempt_at", nullable=True),
         sa.Column("last_error", sa.String(400), nullable=True),
         sa.Column("endpoint", sa.String(400), nullable=True),
         sa.Column("apprec_msg_id", sa.String(200), nullable=True),
         sa.Column("apprec_status", sa.String(4), nullable=True),
         sa.Column("apprec_status_text", sa.String(200), nullable=True),
         sa.Column("apprec_errors", sa.JSON, nullable=True),
-        _at("apprec_received_at", nullable=True),
+        instant_column("apprec_received_at", nullable=True),
         sa.Column("apprec_body", sa.LargeBinary, nullable=True),
         sa.Index("ix_outbound_due", "status", "next_attempt_at"),
         sa.Index("ix_outbound_stay", "stay_id", "seq"),
@@ -235,13 +236,13 @@ def attempt_columns() -> list[Any]:
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
         sa.Column("msg_id", sa.String(36), nullable=False, index=True),
         sa.Column("attempt", sa.Integer, nullable=False),
-        _at("started_at"),
-        _at("finished_at"),
+        instant_column("started_at"),
+        instant_column("finished_at"),
         sa.Column("endpoint", sa.String(400), nullable=True),
         sa.Column("outcome", sa.String(40), nullable=False),
         sa.Column("http_status", sa.Integer, nullable=True),
         sa.Column("detail", sa.String(400), nullable=False, server_default=""),
-        _at("next_attempt_at", nullable=True),
+        instant_column("next_attempt_at", nullable=True),
     ]
 
 

@@ -382,10 +382,6 @@ class RunView(BaseModel):
 
 
 # --- mapping ----------------------------------------------------------------------------------
-def _at(value: datetime | None) -> datetime | None:
-    return stored_utc(value)
-
-
 def needs_view(values: dict[str, Any] | None) -> NeedsModel | None:
     if values is None:
         return None
@@ -432,8 +428,8 @@ def proposal_view(row: Row, units: dict[str, Row], sites: dict[str, Row]) -> Pro
         rules_checked=[RuleView(**r) for r in row.rules_checked],
         explanation=row.explanation,
         status=row.status,
-        created_at=_at(row.created_at),
-        decided_at=_at(row.decided_at),
+        created_at=stored_utc(row.created_at),
+        decided_at=stored_utc(row.decided_at),
         decided_by=row.decided_by,
         reason=row.reason,
     )
@@ -450,10 +446,10 @@ def assignment_view(row: Row) -> AssignmentView:
         move_in=row.move_in,
         friday_move_in=row.friday_move_in,
         status=row.status,
-        decided_at=_at(row.decided_at),
+        decided_at=stored_utc(row.decided_at),
         decided_by=row.decided_by,
         moved_in_on=row.moved_in_on,
-        cancelled_at=_at(row.cancelled_at),
+        cancelled_at=stored_utc(row.cancelled_at),
         cancel_reason=row.cancel_reason,
     )
 
@@ -469,7 +465,7 @@ def outbound_summary(row: Row) -> OutboundSummary:
                 AppRecErrorView(code=e.get("code"), text=e.get("text"), extra=e.get("extra"))
                 for e in row.apprec_errors or []
             ],
-            received_at=_at(row.apprec_received_at),
+            received_at=stored_utc(row.apprec_received_at),
         )
     return OutboundSummary(
         msg_id=row.msg_id,
@@ -482,9 +478,9 @@ def outbound_summary(row: Row) -> OutboundSummary:
         answer_line=row.answer_line,
         status=row.status,
         attempts=row.attempts,
-        created_at=_at(row.created_at),
-        last_attempt_at=_at(row.last_attempt_at),
-        next_attempt_at=_at(row.next_attempt_at) if row.status == "pending" else None,
+        created_at=stored_utc(row.created_at),
+        last_attempt_at=stored_utc(row.last_attempt_at),
+        next_attempt_at=stored_utc(row.next_attempt_at) if row.status == "pending" else None,
         last_error=row.last_error,
         apprec=apprec,
     )
@@ -493,11 +489,11 @@ def outbound_summary(row: Row) -> OutboundSummary:
 def attempt_view(row: Row) -> AttemptView:
     return AttemptView(
         attempt=row.attempt,
-        started_at=_at(row.started_at),
-        finished_at=_at(row.finished_at),
+        started_at=stored_utc(row.started_at),
+        finished_at=stored_utc(row.finished_at),
         endpoint=row.endpoint,
         outcome=row.outcome,
         http_status=row.http_status,
         detail=row.detail,
-        next_attempt_at=_at(row.next_attempt_at),
+        next_attempt_at=stored_utc(row.next_attempt_at),
     )

@@ -38,15 +38,11 @@ from hub_shared.events.discharge import (
 from hub_shared.events.envelope import Envelope
 from hub_shared.events.registry import UnknownEventType
 from hub_shared.register import AddressRegister
-from hub_shared.timeutil import OSLO
+from hub_shared.timeutil import OSLO, instant_utc
 
 OFFICE_CONSUMER_GROUP = "housing-match-office"
 OFFICE_TOPICS = (topics.ADMISSION, topics.DISCHARGE, topics.BILLING)
 RUNNING, STOPPED, VOID = "running", "stopped", "void"
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def start_of(day: date) -> datetime:
@@ -77,7 +73,7 @@ class OfficeFeed:
             return
         conn = uow.session
         event_id = str(envelope.id)
-        published = _aware(envelope.time)
+        published = instant_utc(envelope.time)
         match data:
             case AdmissionCancelled():
                 await self._stay(conn, data.stay_id, data.municipality.her_id, None)
@@ -220,7 +216,7 @@ class OfficeFeed:
                 stay_id=data.stay_id,
                 topic=data.TOPIC,
                 type=data.EVENT_TYPE,
-                occurred_at=_aware(occurred_at),
+                occurred_at=instant_utc(occurred_at),
                 published_at=published,
                 msg_id=msg_id,
                 detail=detail,
@@ -305,7 +301,7 @@ class OfficeFeed:
                 hospital_trust=data.hospital_trust,
                 municipality_number=data.municipality_number,
                 month=data.month,
-                issued_at=_aware(data.issued_at),
+                issued_at=instant_utc(data.issued_at),
                 lines=data.lines,
                 total=data.total,
                 total_days=data.total_days,

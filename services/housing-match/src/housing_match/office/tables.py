@@ -22,11 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from housing_match.adapters.orm import Money, metadata
-
-
-def _at(name: str, nullable: bool = False) -> sa.Column:
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+from housing_match.adapters.orm import Money, instant_column, metadata
 
 
 def stay_columns() -> list[Any]:
@@ -34,7 +30,7 @@ def stay_columns() -> list[Any]:
         sa.Column("stay_id", sa.String(64), primary_key=True),
         sa.Column("municipality_her", sa.String(20), nullable=True, index=True),
         sa.Column("initials", sa.String(12), nullable=True),
-        _at("updated_at"),
+        instant_column("updated_at"),
     ]
 
 
@@ -44,8 +40,8 @@ def event_columns() -> list[Any]:
         sa.Column("stay_id", sa.String(64), nullable=False, index=True),
         sa.Column("topic", sa.String(40), nullable=False),
         sa.Column("type", sa.String(60), nullable=False),
-        _at("occurred_at"),
-        _at("published_at"),
+        instant_column("occurred_at"),
+        instant_column("published_at"),
         sa.Column("msg_id", sa.String(200), nullable=True),
         sa.Column("detail", sa.JSON, nullable=False),
     ]
@@ -68,7 +64,7 @@ def clock_columns() -> list[Any]:
         sa.Column("hospital_her", sa.String(20), nullable=True),
         sa.Column("notice_msg_id", sa.String(200), nullable=True),
         sa.Column("event_id", sa.String(36), nullable=False),
-        _at("updated_at"),
+        instant_column("updated_at"),
     ]
 
 
@@ -78,7 +74,7 @@ def invoice_columns() -> list[Any]:
         sa.Column("hospital_trust", sa.String(20), nullable=False),
         sa.Column("municipality_number", sa.String(10), nullable=False, index=True),
         sa.Column("month", sa.String(7), nullable=False),
-        _at("issued_at"),
+        instant_column("issued_at"),
         sa.Column("lines", sa.Integer, nullable=False),
         sa.Column("total", Money, nullable=False),
         sa.Column("total_days", sa.Integer, nullable=True),
