@@ -11,6 +11,7 @@ revision than the one stored changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -74,103 +75,13 @@ class OfficeFeed:
         conn = uow.session
         event_id = str(envelope.id)
         published = instant_utc(envelope.time)
+        seen = _stay_seen(data)
+        if seen is not None:
+            await self._stay(conn, data.stay_id, *seen)
+        entry = _timeline_entry(data)
+        if entry is not None:
+            await self._event(conn, event_id, data, published, entry)
         match data:
-            case AdmissionCancelled():
-                await self._stay(conn, data.stay_id, data.municipality.her_id, None)
-                await self._event(
-                    conn,
-                    event_id,
-                    data,
-                    data.message.gen_date,
-                    published,
-                    data.message.msg_id,
-                    {"cancels_msg_id": data.cancels_msg_id},
-                )
-            case AdmissionNotified():  # AdmissionChanged too
-                patient = data.patient
-                await self._stay(
-                    conn,
-                    data.stay_id,
-                    data.municipality.her_id,
-                    initials(patient.given_name, patient.family_name),
-                )
-                detail = {
-                    "admitted_at": data.admitted_at.isoformat(),
-                    "notice_at": data.message.gen_date.isoformat(),
-                    "hospital": data.hospital.name or data.hospital.her_id,
-                    "unit": data.hospital.unit_name,
-                    "without_fixed_home": data.without_fixed_home,
-                    "changed": isinstance(data, AdmissionChanged),
-                }
-                await self._event(
-                    conn, event_id, data, data.admitted_at, published, data.message.msg_id, detail
-                )
-            case DischargeReadyNotified():
-                patient = data.stay.patient
-                await self._stay(
-                    conn,
-                    data.stay_id,
-                    data.stay.municipality.her_id,
-                    initials(patient.given_name, patient.family_name),
-                )
-                detail = {
-                    "ready_on": data.ready_on.isoformat(),
-                    "changed": bool(data.replaces_msg_id),
-                }
-                await self._event(
-                    conn,
-                    event_id,
-                    data,
-                    data.message.gen_date,
-                    published,
-                    data.message.msg_id,
-                    detail,
-                )
-            case DischargeReadyWithdrawn():
-                await self._event(
-                    conn, event_id, data, data.withdrawn_at, published, data.message.msg_id, {}
-                )
-            case MunicipalityAnswered():
-                detail = {
-                    "can_receive": data.can_receive,
-                    "ready_from": data.ready_from.isoformat() if data.ready_from else None,
-                    "expected_on": data.expected_on.isoformat() if data.expected_on else None,
-                    "structured": data.structured,
-                }
-                await self._event(
-                    conn, event_id, data, data.answered_at, published, data.message.msg_id, detail
-                )
-            case PatientDischarged():
-                await self._event(
-                    conn,
-                    event_id,
-                    data,
-                    data.discharged_at,
-                    published,
-                    data.message.msg_id,
-                    {"died": data.died},
-                )
-            case DischargeMessageCancelled():
-                await self._event(
-                    conn,
-                    event_id,
-                    data,
-                    data.message.gen_date,
-                    published,
-                    data.message.msg_id,
-                    {"cancels_msg_id": data.cancels_msg_id, "cancelled_type": data.cancelled_type},
-                )
-            case CooperationMeetingCalled():
-                planned = data.planned_for.isoformat() if data.planned_for else None
-                await self._event(
-                    conn,
-                    event_id,
-                    data,
-                    data.called_at,
-                    published,
-                    data.registration_id,
-                    {"planned_for": planned},
-                )
             case PaymentClockStarted():
                 await self._clock(conn, event_id, data, RUNNING, published)
             case PaymentClockStopped():
@@ -197,14 +108,7 @@ class OfficeFeed:
             await conn.execute(sa.update(table).where(table.c.stay_id == stay_id).values(values))
 
     async def _event(
-        self,
-        conn: Any,
-        event_id: str,
-        data: Any,
-        occurred_at: datetime,
-        published: datetime,
-        msg_id: str | None,
-        detail: dict[str, Any],
+        self, conn: Any, event_id: str, data: Any, published: datetime, entry: TimelineEntry
     ) -> None:
         table = tables.office_events
         found = await conn.execute(sa.select(table.c.event_id).where(table.c.event_id == event_id))
@@ -216,10 +120,10 @@ class OfficeFeed:
                 stay_id=data.stay_id,
                 topic=data.TOPIC,
                 type=data.EVENT_TYPE,
-                occurred_at=instant_utc(occurred_at),
+                occurred_at=instant_utc(entry.occurred_at),
                 published_at=published,
-                msg_id=msg_id,
-                detail=detail,
+                msg_id=entry.msg_id,
+                detail=entry.detail,
             )
         )
 
@@ -278,7 +182,8 @@ class OfficeFeed:
         msg_id = stored.notice_msg_id if stored is not None else None
         if isinstance(data, PaymentClockStarted):
             msg_id = data.notice_msg_id
-        await self._event(conn, event_id, data, occurred, published, msg_id, detail)
+        entry = TimelineEntry(occurred, msg_id, detail)
+        await self._event(conn, event_id, data, published, entry)
         if stored is None:
             if "started_on" not in values:  # voided before the office heard of it: nothing to show
                 return
@@ -311,3 +216,70 @@ class OfficeFeed:
                 event_id=event_id,
             )
         )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """What a stay's timeline on the office pages shows of one event."""
+
+    occurred_at: datetime
+    msg_id: str | None
+    detail: dict[str, Any]
+
+
+def _stay_seen(data: Any) -> tuple[str | None, str | None] | None:
+    """The stay's municipality and the patient's initials, from the events that carry them."""
+    match data:
+        case AdmissionCancelled():
+            return data.municipality.her_id, None
+        case AdmissionNotified():  # AdmissionChanged too
+            patient = data.patient
+            return data.municipality.her_id, initials(patient.given_name, patient.family_name)
+        case DischargeReadyNotified():
+            patient = data.stay.patient
+            return data.stay.municipality.her_id, initials(patient.given_name, patient.family_name)
+    return None
+
+
+def _timeline_entry(data: Any) -> TimelineEntry | None:
+    """The timeline entry of an admission or discharge event; None for the others."""
+    match data:
+        case AdmissionCancelled():
+            detail = {"cancels_msg_id": data.cancels_msg_id}
+            return TimelineEntry(data.message.gen_date, data.message.msg_id, detail)
+        case AdmissionNotified():
+            detail = {
+                "admitted_at": data.admitted_at.isoformat(),
+                "notice_at": data.message.gen_date.isoformat(),
+                "hospital": data.hospital.name or data.hospital.her_id,
+                "unit": data.hospital.unit_name,
+                "without_fixed_home": data.without_fixed_home,
+                "changed": isinstance(data, AdmissionChanged),
+            }
+            return TimelineEntry(data.admitted_at, data.message.msg_id, detail)
+        case DischargeReadyNotified():
+            detail = {"ready_on": data.ready_on.isoformat(), "changed": bool(data.replaces_msg_id)}
+            return TimelineEntry(data.message.gen_date, data.message.msg_id, detail)
+        case DischargeReadyWithdrawn():
+            return TimelineEntry(data.withdrawn_at, data.message.msg_id, {})
+        case MunicipalityAnswered():
+            detail = {
+                "can_receive": data.can_receive,
+                "ready_from": _iso(data.ready_from),
+                "expected_on": _iso(data.expected_on),
+                "structured": data.structured,
+            }
+            return TimelineEntry(data.answered_at, data.message.msg_id, detail)
+        case PatientDischarged():
+            return TimelineEntry(data.discharged_at, data.message.msg_id, {"died": data.died})
+        case DischargeMessageCancelled():
+            detail = {"cancels_msg_id": data.cancels_msg_id, "cancelled_type": data.cancelled_type}
+            return TimelineEntry(data.message.gen_date, data.message.msg_id, detail)
+        case CooperationMeetingCalled():
+            detail = {"planned_for": _iso(data.planned_for)}
+            return TimelineEntry(data.called_at, data.registration_id, detail)
+    return None
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
