@@ -27,6 +27,20 @@ class Entry:
     ids: list[tuple[str, str]] = field(default_factory=list)
     kind: str = "event"
 
+    @classmethod
+    def stored(
+        cls,
+        at: datetime,
+        lang: str,
+        title: str,
+        text: str = "",
+        ids: list[tuple[str, str]] | None = None,
+        kind: str = "event",
+    ) -> Entry:
+        """An entry at an instant read back from the database, shown as a moment in Oslo."""
+        instant = stored_utc(at)
+        return cls(instant, fmt.moment(instant, lang), title, text, ids or [], kind)
+
 
 def _date(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
@@ -53,12 +67,10 @@ def build(
     entries = [e for e in entries if e is not None]
     seen = {e.type for e in events}
     entries += _fallback(t, lang, stay, seen)
-    opened = stored_utc(case.opened_at)
-    assert opened is not None
     entries.append(
-        Entry(
-            opened,
-            fmt.moment(opened, lang),
+        Entry.stored(
+            case.opened_at,
+            lang,
             t("tl_case_opened"),
             t(f"tl_case_opened_{case.opened_by}")
             if case.opened_by in ("admission", "officer")
@@ -68,12 +80,10 @@ def build(
         )
     )
     if case.closed_at is not None:
-        closed = stored_utc(case.closed_at)
-        assert closed is not None
         entries.append(
-            Entry(
-                closed,
-                fmt.moment(closed, lang),
+            Entry.stored(
+                case.closed_at,
+                lang,
                 t("tl_case_closed"),
                 close_reason(t, case.close_reason),
                 [(t("id_case"), case.case_id)],
@@ -81,8 +91,6 @@ def build(
             )
         )
     for a in case.assignments:
-        decided = stored_utc(a.decided_at)
-        assert decided is not None
         text = t(
             "tl_assigned_text",
             site=sites.get(a.site_id, a.site_id),
@@ -94,16 +102,12 @@ def build(
         ids = [(t("id_assignment"), a.assignment_id)]
         if a.proposal_id:
             ids.append((t("id_proposal"), a.proposal_id))
-        entries.append(
-            Entry(decided, fmt.moment(decided, lang), t("tl_assigned"), text, ids, "decision")
-        )
+        entries.append(Entry.stored(a.decided_at, lang, t("tl_assigned"), text, ids, "decision"))
         if a.cancelled_at is not None:
-            cancelled = stored_utc(a.cancelled_at)
-            assert cancelled is not None
             entries.append(
-                Entry(
-                    cancelled,
-                    fmt.moment(cancelled, lang),
+                Entry.stored(
+                    a.cancelled_at,
+                    lang,
                     t("tl_assignment_cancelled"),
                     a.cancel_reason or "",
                     [(t("id_assignment"), a.assignment_id)],
@@ -122,12 +126,10 @@ def build(
                 )
             )
     for m in case.messages:
-        created = stored_utc(m.created_at)
-        assert created is not None
         entries.append(
-            Entry(
-                created,
-                fmt.moment(created, lang),
+            Entry.stored(
+                m.created_at,
+                lang,
                 t("tl_answer_out"),
                 t("tl_answer_out_text", line=m.answer_line, delivery=delivery(t, m)),
                 [(t("id_msg"), m.msg_id)],
@@ -135,13 +137,11 @@ def build(
             )
         )
         if m.apprec is not None and m.apprec.received_at is not None:
-            received = stored_utc(m.apprec.received_at)
-            assert received is not None
             ids = [(t("id_apprec"), m.apprec.msg_id)] if m.apprec.msg_id else []
             entries.append(
-                Entry(
-                    received,
-                    fmt.moment(received, lang),
+                Entry.stored(
+                    m.apprec.received_at,
+                    lang,
                     t("tl_apprec"),
                     t("tl_apprec_text", status=apprec_status(t, m.apprec.status)),
                     [*ids, (t("id_msg"), m.msg_id)],
