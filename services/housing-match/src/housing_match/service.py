@@ -227,7 +227,9 @@ class HousingOffice:
         now = self.now()
         for unit in units:
             self._check_empty(unit.unit_id, residents[unit.unit_id])
-            await stock.update(orm.units, "unit_id", unit.unit_id, {"retired_at": now})
+            await stock.update(
+                orm.units, "unit_id", unit.unit_id, {"retired_at": now, "updated_at": now}
+            )
         await stock.update(orm.sites, "site_id", site_id, {"retired_at": now, "updated_at": now})
         await MatchingRepository(uow.session).set_proposals(
             orm.proposals.c.site_id == site_id, {"status": STALE, "reason": "site retired"}
