@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 
 from hub_shared import broker
 from hub_shared.consumer import IdempotentConsumer
@@ -19,6 +19,7 @@ from hub_shared.db.uow import UnitOfWork
 from hub_shared.events.envelope import Envelope, EventData
 from hub_shared.outbox import OutboxRelay, OutboxSignal
 from hub_shared.settings import KafkaSettings
+from hub_shared.testing.records import read_records
 
 pytestmark = pytest.mark.broker
 
@@ -67,27 +68,14 @@ async def write_events(sessionmaker, topic: str, numbers: range, signal=None) ->
 
 
 async def consume(kafka: KafkaSettings, topic: str, count: int, timeout: float = 30) -> list:
-    consumer = AIOKafkaConsumer(
+    """`count` records of the topic, and any beyond it that come within 0.5 s (duplicates)."""
+    return await read_records(
+        kafka.bootstrap_servers,
         topic,
-        bootstrap_servers=kafka.bootstrap_servers,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
+        enough=lambda records: len(records) >= count,
+        timeout=timeout,
+        linger=0.5,
     )
-    await consumer.start()
-    records: list = []
-    try:
-        async with asyncio.timeout(timeout):
-            while len(records) < count:
-                batch = await consumer.getmany(timeout_ms=300)
-                for recs in batch.values():
-                    records.extend(recs)
-            # Anything beyond the expected count would be a duplicate: look once more.
-            batch = await consumer.getmany(timeout_ms=500)
-            for recs in batch.values():
-                records.extend(recs)
-    finally:
-        await consumer.stop()
-    return records
 
 
 async def test_relay_publishes_in_order_with_trace_headers_and_marks_sent(db, kafka_settings):

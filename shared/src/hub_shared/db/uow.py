@@ -55,7 +55,7 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
-            await self.session.rollback()
+            # Closing rolls back whatever was not committed (a connection and a session alike).
             await self.session.close()
         finally:
             if self._turn is not None:
