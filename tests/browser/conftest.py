@@ -18,14 +18,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 for extra in (
     ROOT / "services" / "housing-match" / "tests" / "office",
-    ROOT / "services" / "housing-match" / "tests" / "service",
     Path(__file__).resolve().parent,
 ):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from office_harness import free_port  # noqa: E402
 
+from hub_shared.broker import free_port  # noqa: E402
 from hub_shared.elin.schema import load_schema  # noqa: E402
 from hub_shared.testing.hospital import FakeHospital  # noqa: E402
 

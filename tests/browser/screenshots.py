@@ -17,17 +17,15 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-for extra in (
-    ROOT / "services" / "housing-match" / "tests" / "office",
-    ROOT / "services" / "housing-match" / "tests" / "service",
-):
+for extra in (ROOT / "services" / "housing-match" / "tests" / "office",):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
 import office_scenario as scenario  # noqa: E402
-from office_harness import Served, free_port  # noqa: E402
+from office_harness import Served  # noqa: E402
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
+from hub_shared.broker import free_port  # noqa: E402
 from hub_shared.elin.schema import load_schema  # noqa: E402
 from hub_shared.testing.hospital import FakeHospital  # noqa: E402
 

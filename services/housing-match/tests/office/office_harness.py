@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 import threading
 import uuid
 from collections.abc import AsyncIterator
@@ -39,6 +38,7 @@ from housing_match.office import (
 from housing_match.office.settings import OfficeSettings
 from housing_match.office.tables import OFFICE_TABLES
 from housing_match.settings import Settings
+from hub_shared.broker import free_port
 from hub_shared.consumer import IdempotentConsumer
 from hub_shared.events.admission import (
     AdmissionNotified,
@@ -517,9 +517,3 @@ class Served:
         if self._server is not None:
             self._server.should_exit = True
         self._thread.join(timeout=30)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
