@@ -182,6 +182,26 @@ async def test_notice_before_the_admission_event_ends_as_in_order(service, admis
     assert [e.data["stay"]["admission_known"] for e in events] == [True, False]
 
 
+async def test_a_notice_keyed_by_a_corrected_admission_time_finds_the_stay(
+    service, admission_notice
+):
+    person = patient()
+    original = log_innlagt(admitted_at=ADMITTED, person=person)
+    stay_id = await accepted(await admission_notice.post(original))
+    corrected_at = datetime(2024, 4, 2, 9, 30)
+    correction = log_innlagt(
+        admitted_at=corrected_at, person=person, status="M", refers_to=msg_id_of(original)
+    )
+    assert await accepted(await admission_notice.post(correction)) == stay_id
+    await service.deliver(*await admission_notice.new_events())
+
+    ready = notice(person=person, admitted_at=corrected_at)
+    assert await accepted(await service.post(ready)) == stay_id
+    view = await service.stay(stay_id)
+    assert view["admitted_at"].startswith("2024-04-02T07:30")  # 09:30 in Oslo, in UTC
+    assert [e["msg_id"] for e in view["timeline"]] == [msg_id_of(ready)]
+
+
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,

@@ -25,6 +25,7 @@ from billing.adapters.repository import (
     FactStore,
     InvoiceRepository,
     Projection,
+    StayKeys,
     StoredLine,
     clock_values,
     dumps,
@@ -61,6 +62,7 @@ from hub_shared.auth import Caller
 from hub_shared.consumer import span_of
 from hub_shared.db.uow import UnitOfWork
 from hub_shared.events import EVENT_MODELS, topics
+from hub_shared.events.admission import AdmissionNotified
 from hub_shared.events.billing import (
     InvoiceIssued,
     PaymentClockStarted,
@@ -68,6 +70,7 @@ from hub_shared.events.billing import (
     PaymentClockVoided,
 )
 from hub_shared.events.envelope import Envelope, EventData
+from hub_shared.identifiers.stay import stay_id as derive_stay_id
 from hub_shared.register import AddressRegister, load_register
 from hub_shared.timeutil import utc_now
 
@@ -187,6 +190,7 @@ class Billing:
         An event already in the fact store (a replay, under any consumer group) changes nothing.
         """
         kept: dict[str, FactRow] = {}
+        other_keys: dict[str, str] = {}
         for envelope in envelopes:
             model = EVENT_MODELS.get(envelope.type)
             if model is None or model.TOPIC not in CONSUMED_TOPICS:
@@ -198,6 +202,11 @@ class Billing:
             stay_id = getattr(data, "stay_id", None) or envelope.subject
             row = self._fact_row(envelope, model.TOPIC, stay_id, mapped)
             kept.setdefault(row.event_id, row)
+            if isinstance(data, AdmissionNotified):  # AdmissionChanged too
+                key_id = self.key_id(data.patient.id, data.hospital.her_id, data.admitted_at)
+                if key_id is not None and key_id != stay_id:
+                    other_keys[key_id] = stay_id
+        await StayKeys(uow.session).remember(other_keys)
         store = FactStore(uow.session, self.facts)
         for event_id in await store.known(kept):
             del kept[event_id]
@@ -351,6 +360,27 @@ class Billing:
         if not rows:
             return None
         return self._report(stay_id, rows, self.clock())
+
+    def key_id(
+        self, patient_id: str | None, hospital_her: str, admitted_at: datetime
+    ) -> str | None:
+        """The id the stay key derives to (the hospital's organisation stands for its units);
+        None when the key cannot derive one."""
+        if not patient_id:
+            return None
+        org = self.config.register.organisation(hospital_her)
+        hospital = org.her_id if org is not None else hospital_her
+        return str(derive_stay_id(patient_id, hospital, admitted_at, self.config.stay_secret))
+
+    async def stay_of_key(
+        self, session: Db, patient_id: str, hospital_her: str, admitted_at: datetime
+    ) -> str:
+        """The stay a key names: the one it derives to, or the stay whose admission time was
+        corrected to it. Raises ValueError for a key that derives no id."""
+        key_id = self.key_id(patient_id, hospital_her, admitted_at)
+        if key_id is None:
+            raise ValueError("no patient identifier")
+        return await StayKeys(session).stay_of(key_id)
 
     async def stay_rows(self, session: Db, stay_id: str) -> list[FactRow]:
         return await FactStore(session).for_stay(stay_id)

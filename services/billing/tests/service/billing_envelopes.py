@@ -177,7 +177,8 @@ def _data(stay: CaseStay, event: Mapping[str, Any], kinds: Mapping[str, str]) ->
             "hospital": _hospital(stay),
             "municipality": _municipality(stay),
             "sector": stay.sector,
-            "admitted_at": stay.admitted_at,
+            # A change may correct the admission time ("admitted", Oslo time); the id stays.
+            "admitted_at": oslo(event["admitted"]) if event.get("admitted") else stay.admitted_at,
             "without_fixed_home": True,
         }
         if event.get("replaces"):

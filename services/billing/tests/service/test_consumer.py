@@ -7,7 +7,7 @@ import random
 from decimal import Decimal
 
 import pytest
-from billing_envelopes import case_stay, envelopes, patient_number
+from billing_envelopes import adm, case_stay, envelopes, patient_number
 
 from billing.adapters import orm
 from hub_shared.testing.worked_cases import CASES, SOMATIC_STAY
@@ -69,6 +69,29 @@ async def test_the_stay_is_found_by_its_key_and_never_shows_the_patient_number(h
     assert [(a["action"], a["stay_id"], a["caller"]) for a in audit] == [
         ("search stay", stay.stay_id, "HER:59")
     ]
+
+
+async def test_a_stay_whose_admission_time_was_corrected_is_found_by_either_time(hub) -> None:
+    case = _case(2)
+    patient = patient_number(2)
+    stay = case_stay(case["stay"], patient=patient)
+    correction = adm("adm-2", "2024-04-02T16:00", replaces="adm-1", admitted="2024-04-02T09:30")
+    first, *rest = case["events"]
+    assert first["id"] == "adm-1"
+    await hub.feed(envelopes(stay, [first, correction, *rest]))
+
+    def search(admitted: str) -> dict:
+        return {"patient_id": patient, "hospital_her": "90998", "admitted_at": admitted}
+
+    for admitted in ("2024-04-02T10:00", "2024-04-02T09:30"):
+        response = await hub.post("/v1/stays/search", json=search(admitted))
+        assert response.status_code == 200, (admitted, response.text)
+        assert response.json()["stay_ref"] == stay.stay_id
+    never = await hub.post("/v1/stays/search", json=search("2024-04-02T11:00"))
+    assert never.status_code == 404
+    keys = await hub.table(orm.stay_keys)
+    assert [k["stay_id"] for k in keys] == [stay.stay_id]
+    assert patient not in str(keys)
 
 
 async def test_a_stay_is_hidden_from_parties_that_are_not_its_hospital_or_municipality(hub):

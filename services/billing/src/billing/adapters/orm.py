@@ -161,11 +161,22 @@ def dispute_log_columns() -> list[Any]:
     ]
 
 
+def stay_key_columns() -> list[Any]:
+    """A stay's other keys: the id a (patient, hospital, admission time) derives to, when that
+    is not the stay's own id, because the hospital corrected the admission time (LOG_INNLAGT M)
+    and the stay kept the id of its first key. Pseudonymous ids only."""
+    return [
+        sa.Column("key_id", sa.String(64), primary_key=True),
+        sa.Column("stay_id", sa.String(64), nullable=False, index=True),
+    ]
+
+
 facts = sa.Table("facts", metadata, *fact_columns())
 stays = sa.Table("stays", metadata, *stay_columns())
 clocks = sa.Table("clocks", metadata, *clock_columns())
 invoices = sa.Table("invoices", metadata, *invoice_columns())
 invoice_lines = sa.Table("invoice_lines", metadata, *invoice_line_columns())
 dispute_log = sa.Table("dispute_log", metadata, *dispute_log_columns())
+stay_keys = sa.Table("stay_keys", metadata, *stay_key_columns())
 audit_log = add_audit_table(metadata)
 outbox, processed_events = add_infrastructure_tables(metadata)

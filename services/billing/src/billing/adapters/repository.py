@@ -208,6 +208,24 @@ def _fact_row(row: sa.Row) -> FactRow:
     )
 
 
+# --- a stay's other keys ---------------------------------------------------------------------
+class StayKeys:
+    """Which stay a key's derived id stands for, where that is not the stay's own id."""
+
+    def __init__(self, session: Db) -> None:
+        self.session = session
+
+    async def remember(self, stays_by_key: Mapping[str, str]) -> None:
+        rows = [{"key_id": k, "stay_id": v} for k, v in stays_by_key.items()]
+        await _upsert_many(self.session, orm.stay_keys, ("key_id",), rows)
+
+    async def stay_of(self, key_id: str) -> str:
+        """The stay the key stands for: a remembered one, else the stay whose id it is."""
+        table = orm.stay_keys
+        query = sa.select(table.c.stay_id).where(table.c.key_id == key_id)
+        return (await self.session.execute(query)).scalar_one_or_none() or key_id
+
+
 # --- projections ----------------------------------------------------------------------------
 
 

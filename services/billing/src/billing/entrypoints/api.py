@@ -62,7 +62,6 @@ from hub_shared.auth import Caller
 from hub_shared.db import stored_utc
 from hub_shared.db.uow import UnitOfWork
 from hub_shared.http import CurrentCaller, ServiceState, create_service_app, problem
-from hub_shared.identifiers.stay import stay_id as derive_stay_id
 from hub_shared.metrics import CLOCKS_RUNNING
 from hub_shared.runtime import ServiceRuntime
 from hub_shared.timeutil import utc_now
@@ -203,16 +202,14 @@ def _routes(app: FastAPI) -> None:
 
     @app.post("/v1/stays/search", response_model=StaySummary, tags=["stays"])
     async def search_stay(body: StaySearch, request: Request, caller: CurrentCaller) -> StaySummary:
-        """A stay's payment summary, found by its key (patient, hospital, admission time)."""
+        """A stay's payment summary, found by its key (patient, hospital, admission time). The
+        admission time as first notified and as corrected since (LOG_INNLAGT M) both find it."""
         billing = _billing(request)
-        org = billing.config.register.organisation(body.hospital_her)
-        hospital = org.her_id if org is not None else body.hospital_her
         try:
-            stay_id = str(
-                derive_stay_id(
-                    body.patient_id, hospital, body.admitted_at, billing.config.stay_secret
+            async with _uow(request) as uow:
+                stay_id = await billing.stay_of_key(
+                    uow.session, body.patient_id, body.hospital_her, body.admitted_at
                 )
-            )
         except ValueError as error:
             raise Unprocessable(str(error)) from error
         return await _summary(request, caller, stay_id, "search stay")
