@@ -202,13 +202,6 @@ async def test_a_notice_keyed_by_a_corrected_admission_time_finds_the_stay(
     assert [e["msg_id"] for e in view["timeline"]] == [msg_id_of(ready)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="known race, not fixed (session 3's closing note): a notice keyed by a corrected "
-    "admission time, posted before the AdmissionChanged reached discharge-ready, forms a stay of "
-    "its own; the fix merges it into the corrected stay and retracts what it published",
-)
 async def test_a_notice_keyed_by_a_corrected_admission_time_joins_the_corrected_stay(
     service, admission_notice
 ):
@@ -225,11 +218,27 @@ async def test_a_notice_keyed_by_a_corrected_admission_time_joins_the_corrected_
     assert changed.type == "AdmissionChanged"
     # The hospital's readiness notice carries the corrected time and overtakes the change.
     ready = notice(person=person, admitted_at=corrected_at)
-    await accepted(await service.post(ready))
+    twin_id = await accepted(await service.post(ready))
+    assert twin_id != stay_id  # the notice formed a stay under the time no stay had yet
     await service.deliver(changed)
 
     view = await service.stay(stay_id)
     assert [e["msg_id"] for e in view["timeline"]] == [msg_id_of(ready)]
+    assert (
+        await service.http.get(f"/stays/{twin_id}", headers=bearer(ST_OLAV.her_id))
+    ).status_code == 404
+    told = [(e.type, e.subject) for e in await service.events()]
+    assert told == [
+        ("DischargeReadyNotified", twin_id),
+        ("DischargeReadyNotified", stay_id),
+        ("DischargeMessageMoved", twin_id),
+    ]
+    moved = (await service.events())[-1].data
+    assert (moved["msg_id"], moved["moved_to"]) == (msg_id_of(ready), stay_id)
+    # The same message again (the EPJ's retry) is answered as before and changes nothing.
+    again = await service.post(ready)
+    assert again.headers["X-Duplicate"] == "true"
+    assert len(await service.events()) == 3
 
 
 async def test_change_before_its_original_ends_as_in_order(service):

@@ -4,12 +4,15 @@ replays, out-of-order delivery and corrections."""
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from billing_envelopes import adm, case_stay, envelopes, patient_number
 
 from billing.adapters import orm
+from hub_shared.events.discharge import DischargeMessageMoved
+from hub_shared.events.envelope import Envelope
 from hub_shared.testing.worked_cases import CASES, SOMATIC_STAY
 
 CASE_IDS = [f"case-{c['number']:02d}" for c in CASES]
@@ -92,6 +95,26 @@ async def test_a_stay_whose_admission_time_was_corrected_is_found_by_either_time
     keys = await hub.table(orm.stay_keys)
     assert [k["stay_id"] for k in keys] == [stay.stay_id]
     assert patient not in str(keys)
+
+
+async def test_a_notice_moved_to_another_stay_voids_the_clock_it_started(hub) -> None:
+    case = _case(3)  # ready Mon 04-08, no answer
+    stay = case_stay(case["stay"], patient=patient_number(3))
+    notice = [e for e in case["events"] if e["kind"] != "discharge"]
+    await hub.feed(envelopes(stay, notice))
+    moved = DischargeMessageMoved(
+        stay_id=stay.stay_id,
+        msg_id="rdy-1",
+        msg_type="LOG_UTSKRIVNINGSKLAR",
+        moved_to="the-corrected-stay",
+        moved_at=datetime(2024, 4, 8, 9, 1, tzinfo=UTC),
+    )
+    await hub.feed([Envelope.wrap(moved, subject=stay.stay_id, source="/hub/discharge-ready")])
+
+    told = [(e.type, e.data["period_key"]) for e in await hub.outbox()]
+    assert told == [("PaymentClockStarted", "rdy-1"), ("PaymentClockVoided", "rdy-1")]
+    summary = await hub.stay(stay.stay_id)
+    assert (summary["total_days"], summary["periods"]) == (0, [])
 
 
 async def test_a_stay_is_hidden_from_parties_that_are_not_its_hospital_or_municipality(hub):

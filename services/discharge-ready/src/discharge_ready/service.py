@@ -26,6 +26,7 @@ from discharge_ready.domain import (
     Stay,
     adopt,
     choose_stay,
+    take_over,
 )
 from hub_shared.auth import Caller
 from hub_shared.db.uow import UnitOfWork
@@ -33,12 +34,14 @@ from hub_shared.elin.apprec import AppRecError
 from hub_shared.elin.codes import AppRecErrorCode, MessageType
 from hub_shared.elin.models import ElinMessage
 from hub_shared.events.admission import AdmissionCancelled, AdmissionChanged, AdmissionNotified
+from hub_shared.events.discharge import DischargeMessageMoved
 from hub_shared.events.envelope import Envelope
 from hub_shared.events.registry import parse_data
 from hub_shared.identifiers.stay import pseudonymous_uuid
 from hub_shared.identifiers.stay import stay_id as derive_stay_id
 from hub_shared.reception import ContentRejected
 from hub_shared.register import AddressRegister
+from hub_shared.timeutil import utc_now
 
 SUPPORTED_TYPES = frozenset(
     {
@@ -116,6 +119,37 @@ class StayLinker:
         await publish(uow, adoption.stay, adoption.publications, self.register)
         return adoption.stay
 
+    async def take_over_twin(self, uow: UnitOfWork, stays: StayRepository, stay: Stay) -> Stay:
+        """Messages that carried this stay's admission time before a correction (LOG_INNLAGT M)
+        gave the stay that time formed a stay of their own, under the id that time derives to.
+        They move here: told again for this stay, and `DischargeMessageMoved` on the other,
+        which is deleted."""
+        if stay.admitted_at is None:
+            return stay
+        patient, hospital = stay.patient.id, stay.hospital_her
+        twin_id = str(derive_stay_id(patient, hospital, stay.admitted_at, self.stay_secret))
+        if twin_id == stay.stay_id:
+            return stay
+        twin = await stays.get(twin_id, lock=True)
+        if twin is None or twin.admission is not Admission.UNKNOWN or twin.patient.id != patient:
+            return stay
+        taken = take_over(stay, twin)
+        moved = [e for e in taken.stay.timeline.entries if e.entry_id in taken.moved]
+        await stays.move_entries(moved, stay.stay_id)
+        await publish(uow, taken.stay, taken.publications, self.register)
+        now = utc_now()
+        for entry in moved:
+            void = DischargeMessageMoved(
+                stay_id=twin_id,
+                msg_id=entry.entry_id,
+                msg_type=entry.msg_type or entry.kind.value,
+                moved_to=stay.stay_id,
+                moved_at=now,
+            )
+            await uow.publish(void, subject=twin_id)
+        await stays.delete(twin_id)
+        return taken.stay
+
 
 def _new_stay(stay_id: str, incoming: Incoming, *, admitted_at: datetime | None) -> Stay:
     return Stay(
@@ -185,7 +219,8 @@ class AdmissionHandler:
         found = await stays.get(data.stay_id, lock=True)
         stay = _from_admission(data, found)
         await (stays.update(stay) if found is not None else stays.add(stay))
-        await self.linker.adopt_waiting(uow, stays, stay)
+        stay = await self.linker.adopt_waiting(uow, stays, stay)
+        await self.linker.take_over_twin(uow, stays, stay)
 
 
 def _from_admission(data: AdmissionNotified, found: Stay | None) -> Stay:

@@ -62,6 +62,7 @@ from hub_shared.events import parse_data
 from hub_shared.events.admission import AdmissionCancelled, AdmissionChanged, AdmissionNotified
 from hub_shared.events.discharge import (
     DischargeMessageCancelled,
+    DischargeMessageMoved,
     DischargeReadyNotified,
     DischargeReadyWithdrawn,
     PatientDischarged,
@@ -896,6 +897,7 @@ class HousingOffice:
             DischargeReadyNotified: self._on_ready,
             DischargeReadyWithdrawn: self._on_withdrawn,
             DischargeMessageCancelled: self._on_message_cancelled,
+            DischargeMessageMoved: self._on_message_moved,
             PatientDischarged: self._on_discharged,
         }
         handler = handlers.get(type(data))
@@ -1039,6 +1041,13 @@ class HousingOffice:
                         "close_reason": None,
                     },
                 )
+
+    async def _on_message_moved(self, uow: UnitOfWork, data: DischargeMessageMoved) -> None:
+        """A readiness notice told for a stay it did not belong to is void there."""
+        stays = StayRepository(uow.session)
+        stay = await stays.get(data.stay_id)
+        if stay is not None and data.msg_id == stay.ready_msg_id:
+            await stays.save(data.stay_id, {"ready_on": None}, self.now())
 
     async def _on_discharged(self, uow: UnitOfWork, data: PatientDischarged) -> None:
         at = instant_utc(data.discharged_at)

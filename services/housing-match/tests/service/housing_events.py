@@ -20,6 +20,8 @@ from hub_shared.events.admission import (
     PatientRef,
 )
 from hub_shared.events.discharge import (
+    DischargeMessageCancelled,
+    DischargeMessageMoved,
     DischargeReadyNotified,
     DischargeReadyWithdrawn,
     PatientDischarged,
@@ -164,6 +166,31 @@ def withdrawn(stay: Stay, sent: str = "2024-04-09T09:00") -> Envelope:
             message=message(str(uuid.uuid4()), "LOG_AVMELDING", sent),
             stay=stay.ref(),
             withdrawn_at=oslo(sent),
+        ),
+        stay,
+    )
+
+
+def notice_cancelled(stay: Stay, notice: Envelope, sent: str = "2024-04-08T12:00") -> Envelope:
+    return wrap(
+        DischargeMessageCancelled(
+            stay_id=stay.stay_id,
+            message=message(str(uuid.uuid4()), "LOG_UTSKRIVNINGSKLAR", sent),
+            cancels_msg_id=notice.data["message"]["msg_id"],
+            cancelled_type="LOG_UTSKRIVNINGSKLAR",
+        ),
+        stay,
+    )
+
+
+def notice_moved(stay: Stay, notice: Envelope, sent: str = "2024-04-08T12:00") -> Envelope:
+    return wrap(
+        DischargeMessageMoved(
+            stay_id=stay.stay_id,
+            msg_id=notice.data["message"]["msg_id"],
+            msg_type="LOG_UTSKRIVNINGSKLAR",
+            moved_to=str(uuid.uuid4()),
+            moved_at=oslo(sent),
         ),
         stay,
     )

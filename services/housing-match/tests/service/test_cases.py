@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from housing_events import (
     Stay,
     admission,
     admission_cancelled,
     discharged,
+    notice_cancelled,
+    notice_moved,
     ready,
     withdrawn,
 )
@@ -105,6 +108,16 @@ async def test_a_notice_before_the_admission_counts_once_the_case_opens(hub) -> 
 async def test_withdrawn_readiness_stops_the_urgency(hub) -> None:
     stay = Stay()
     await hub.feed(admission(stay), ready(stay), withdrawn(stay))
+
+    case = await case_of(hub.http, stay.stay_id)
+    assert case["urgency"] == "undated" and case["clock_days"] == 0
+
+
+@pytest.mark.parametrize("void", [notice_cancelled, notice_moved], ids=["cancelled", "moved"])
+async def test_a_void_notice_no_longer_counts(hub, void) -> None:
+    stay = Stay()
+    notice = ready(stay)
+    await hub.feed(notice, void(stay, notice), admission(stay))
 
     case = await case_of(hub.http, stay.stay_id)
     assert case["urgency"] == "undated" and case["clock_days"] == 0

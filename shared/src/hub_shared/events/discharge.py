@@ -2,7 +2,9 @@
 
 Corrections: an event with `replaces_msg_id` set (Forsendelsesstatus M) supersedes the event of
 that message. Cancellations (Forsendelsesstatus C) are `DischargeMessageCancelled`, naming the
-message they void. Consumers key everything by `stay_id` and deduplicate on the envelope id.
+message they void. A message told for a stay that turns out to be another one (a corrected
+admission time) is `DischargeMessageMoved` there, and told again for the right stay. Consumers
+key everything by `stay_id` and deduplicate on the envelope id.
 """
 
 from __future__ import annotations
@@ -121,3 +123,22 @@ class DischargeMessageCancelled(EventData):
     message: MessageRef
     cancels_msg_id: str
     cancelled_type: str
+
+
+class DischargeMessageMoved(EventData):
+    """A message told for this stay belongs to stay `moved_to`: it is told again there, and is
+    void here (drop what it caused for this stay).
+
+    It happens when a message carried an admission time that no stay had yet, because the
+    hospital had corrected the admission time (LOG_INNLAGT M) and the correction had not
+    reached discharge-ready: the message formed a stay of its own (this one) under that time.
+    When the correction arrives, the corrected stay takes the message over."""
+
+    EVENT_TYPE = "DischargeMessageMoved"
+    TOPIC = topics.DISCHARGE
+
+    stay_id: str
+    msg_id: str
+    msg_type: str
+    moved_to: str
+    moved_at: datetime

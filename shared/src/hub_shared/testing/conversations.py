@@ -177,6 +177,9 @@ class _Writer:
 
     # --- hospital messages ----------------------------------------------------------------
     def _plo(self, event: dict[str, Any], kind: str, status: str = "N") -> Step:
+        if kind == "admission_notice" and event.get("admitted"):
+            # A corrected admission time: this message and every later one carry it.
+            self.admitted = datetime.fromisoformat(event["admitted"])
         msg_type, events, receiver, expects = self._shape(event, kind)
         msg_id = self.ids[event["id"]]
         replaces = self.ids[event["replaces"]] if event.get("replaces") else None

@@ -156,6 +156,16 @@ def map_event(data: EventData, event_id: str) -> MappedEvent | None:
                 lambda common: domain.Cancellation(**common, cancels=data.cancels_msg_id),
                 None,
             )
+        case discharge.DischargeMessageMoved():
+            # The message is void on this stay (it is told again for the stay it moved to).
+            moved_at = instant_utc(data.moved_at)
+            void = domain.Cancellation(
+                message_id=f"{data.msg_id}>{data.moved_to}",
+                sent_at=moved_at,
+                received_at=moved_at,
+                cancels=data.msg_id,
+            )
+            return MappedEvent(void, None, void.message_id, moved_at, moved_at)
         case discharge.CooperationMeetingCalled():
             planned = data.planned_for
             fact = domain.CooperationMeetingCalled(

@@ -103,6 +103,10 @@ class StayRepository:
     async def add_entry(self, stay_id: str, entry: Entry) -> None:
         await self.session.execute(sa.insert(timeline_entries).values(_entry_row(stay_id, entry)))
 
+    async def delete(self, stay_id: str) -> None:
+        """A stay whose entries have all moved to another (a corrected admission time)."""
+        await self.session.execute(sa.delete(stays).where(stays.c.stay_id == stay_id))
+
     async def move_entries(self, entries: Iterable[Entry], stay_id: str) -> None:
         """Waiting entries adopted by their stay; the message log follows them."""
         for entry in entries:

@@ -9,6 +9,7 @@ from discharge_ready.domain.stay import (
     choose_stay,
     event_time,
     fits,
+    take_over,
 )
 from discharge_ready.domain.timeline import (
     AnswerDetails,
@@ -52,4 +53,5 @@ __all__ = [
     "choose_stay",
     "event_time",
     "fits",
+    "take_over",
 ]

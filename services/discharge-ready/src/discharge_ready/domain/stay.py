@@ -9,7 +9,7 @@ fits becomes known; then it moves there (``adopt``) and is published as if it ha
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -115,7 +115,7 @@ class Adoption:
     publications: tuple[Publication, ...]
 
 
-def adopt(stay: Stay, unlinked: Stay) -> Adoption:
+def adopt(stay: Stay, unlinked: Stay, belongs: Callable[[Entry, Stay], bool] = fits) -> Adoption:
     """Move the waiting entries that fit ``stay`` onto it, in GenDate order, publishing each as
     ``Timeline.apply`` would have when it arrived. Repeats until nothing more fits (a moved
     notice can make a waiting answer fit)."""
@@ -125,7 +125,7 @@ def adopt(stay: Stay, unlinked: Stay) -> Adoption:
     while progress:
         progress = False
         for entry in unlinked.timeline.ordered():
-            if entry.entry_id in moved or not fits(entry, stay):
+            if entry.entry_id in moved or not belongs(entry, stay):
                 continue
             applied = stay.timeline.apply(entry)
             stay = replace(stay, timeline=applied.timeline)
@@ -134,3 +134,9 @@ def adopt(stay: Stay, unlinked: Stay) -> Adoption:
             progress = True
     remaining = replace(unlinked, timeline=unlinked.timeline.without(moved))
     return Adoption(stay, remaining, tuple(moved), tuple(publications))
+
+
+def take_over(stay: Stay, twin: Stay) -> Adoption:
+    """Every entry of ``twin``, a stay that messages formed under ``stay``'s admission time
+    before a correction gave ``stay`` that time, moves onto ``stay`` (as `adopt` moves them)."""
+    return adopt(stay, twin, belongs=lambda _entry, _stay: True)
