@@ -10,7 +10,9 @@ and billing's API, asked by the stay's key as the hospital knows it, reports the
 amount.
 
 Housing steps are published by the test as HousingAssigned events on housing.v1 (housing-match
-is built elsewhere); no worked case has one, so one derived case below plays that path.
+is built elsewhere); no worked case has one, so one derived case below plays that path. Another
+corrects the admission time and sends the readiness notice with the corrected time at once: the
+notice overtakes the correction (discharge-ready's take-over of the stay it formed).
 
 All cases run at once through one set of apps, each for a patient of its own: the broker lasts
 the whole session.
