@@ -24,6 +24,7 @@ from discharge_ready.domain import (
     WithdrawalDetails,
     adopt,
     choose_stay,
+    take_over,
 )
 
 T0 = datetime(2024, 4, 8, 7, 0, tzinfo=UTC)
@@ -257,3 +258,20 @@ def test_waiting_messages_join_their_stay_in_order_as_if_they_had_come_in_order(
     ]
     assert adoption.unlinked.timeline.entries == ()
     assert adoption.stay.readiness is Readiness.DISCHARGED
+
+
+def test_the_corrected_stay_takes_over_every_message_of_the_stay_its_new_time_formed():
+    # The notice, its change and an answer came before the correction gave the stay their time.
+    formed = _stay(
+        "formed", -48, [notice("n", 0), notice("n2", 1, status="M", refs=("n",)), answer("a", 2)]
+    )
+    # A discharge before the notice would not "fit" the corrected stay: it moves all the same.
+    formed = replace(formed, timeline=play([*formed.timeline.entries, discharge("d", -1)])[0])
+    taken = take_over(_stay("corrected", -48), formed)
+    assert set(taken.moved) == {"n", "n2", "a", "d"}
+    assert taken.unlinked.timeline.entries == ()
+    assert [e.entry_id for e in taken.stay.timeline.ordered()] == [
+        e.entry_id for e in formed.timeline.ordered()
+    ]
+    assert {p.entry.entry_id for p in taken.publications} <= {"n", "n2", "a", "d"}
+    assert taken.stay.readiness is formed.readiness
