@@ -368,8 +368,7 @@ class Billing:
         None when the key cannot derive one."""
         if not patient_id:
             return None
-        org = self.config.register.organisation(hospital_her)
-        hospital = org.her_id if org is not None else hospital_her
+        hospital = self.config.register.organisation_id(hospital_her)
         return str(derive_stay_id(patient_id, hospital, admitted_at, self.config.stay_secret))
 
     async def stay_of_key(
@@ -385,15 +384,11 @@ class Billing:
     async def stay_rows(self, session: Db, stay_id: str) -> list[FactRow]:
         return await FactStore(session).for_stay(stay_id)
 
-    def municipality_org(self, her_id: str) -> str:
-        org = self.config.register.organisation(her_id)
-        return org.her_id if org is not None else her_id
-
     async def running_clocks(self, session: Db, municipality_her: str) -> list[RunningClock]:
         """Clocks running today (Oslo) for a municipality, with days and NOK so far."""
         today = oslo_day(self.clock())
         rows = await Projection(session).running_clocks(
-            self.municipality_org(municipality_her), today
+            self.config.register.organisation_id(municipality_her), today
         )
         rate_today = self.config.rates.rate_on(today)
         found = []

@@ -159,8 +159,7 @@ class HousingOffice:
 
     def organisation(self, her_id: str) -> str:
         """The level-1 organisation of a HER-id (itself when unknown to the register)."""
-        org = self.config.register.organisation(her_id)
-        return org.her_id if org is not None else her_id
+        return self.config.register.organisation_id(her_id)
 
     # === the stock ============================================================================
     async def register_site(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Literal, overload
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
@@ -66,6 +66,16 @@ class AddressRegister(BaseModel):
         while party is not None and party.parent is not None:
             party = self.get(party.parent)
         return party
+
+    @overload
+    def organisation_id(self, her_id: str) -> str: ...
+    @overload
+    def organisation_id(self, her_id: None) -> None: ...
+    def organisation_id(self, her_id: str | None) -> str | None:
+        """The HER-id of the level-1 organisation a HER-id belongs to; the HER-id itself when
+        the register does not know it (None stays None)."""
+        org = self.organisation(her_id)
+        return org.her_id if org is not None else her_id
 
     def sector_of(self, *her_ids: str | None) -> Sector | None:
         """The sector of the most specific of the given HER-ids that has one."""

@@ -186,7 +186,7 @@ def _routes(app: FastAPI) -> None:
         """The payment clocks running today for a municipality's patients: since when, how many
         days so far and how much (Europe/Oslo days, today included)."""
         billing = _billing(request)
-        org = billing.municipality_org(municipality)
+        org = billing.config.register.organisation_id(municipality)
         if not caller.acts_for(org, municipality):
             raise Forbidden(f"Only municipality {org} sees its clocks")
         async with _uow(request) as uow:

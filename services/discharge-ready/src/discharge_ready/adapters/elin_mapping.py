@@ -181,11 +181,10 @@ def _answer(msg: ElinMessage, register: AddressRegister, received_at: datetime) 
     receiver = head.receiver
     # The answer goes to the hospital; whichever level it was addressed at, the stay is keyed
     # by the hospital organisation.
-    hospital = register.organisation(receiver.her_id)
     return Incoming(
         entry=entry,
         patient=_patient(msg),
-        hospital_her=hospital.her_id if hospital else receiver.her_id or "",
+        hospital_her=register.organisation_id(receiver.her_id) or "",
         unit_her=receiver.service_her_id,
         municipality_her=head.sender.her_id,
         sector=register.sector_of(receiver.service_her_id, receiver.her_id) or "unknown",

@@ -64,8 +64,7 @@ class OfficeFeed:
         self.now = now
 
     def organisation(self, her_id: str | None) -> str | None:
-        org = self.register.organisation(her_id)
-        return org.her_id if org is not None else her_id
+        return self.register.organisation_id(her_id)
 
     async def apply(self, uow: UnitOfWork, envelope: Envelope) -> None:
         try:
