@@ -17,6 +17,7 @@ from discharge_ready.adapters.events import to_event
 from discharge_ready.adapters.repository import StayRepository
 from discharge_ready.domain import (
     Admission,
+    Adoption,
     Dispatch,
     Entry,
     Kind,
@@ -92,14 +93,17 @@ class StayLinker:
     def unlinked_id(self, patient_id: str, hospital_her: str) -> str:
         return unlinked_stay_id(patient_id, hospital_her, self.stay_secret)
 
+    def keyed_id(self, patient_id: str, hospital_her: str, admitted_at: datetime) -> str:
+        # Every service derives the same id from the same key (hub_shared.identifiers.stay).
+        return str(derive_stay_id(patient_id, hospital_her, admitted_at, self.stay_secret))
+
     async def _by_admission(self, stays: StayRepository, incoming: Incoming) -> tuple[Stay, bool]:
         assert incoming.admitted_at is not None
         patient, hospital = incoming.patient.id, incoming.hospital_her
         found = await stays.by_key(patient, hospital, incoming.admitted_at, lock=True)
         if found is not None:
             return found, False
-        # Every service derives the same id from the same key (hub_shared.identifiers.stay).
-        derived = str(derive_stay_id(patient, hospital, incoming.admitted_at, self.stay_secret))
+        derived = self.keyed_id(patient, hospital, incoming.admitted_at)
         found = await stays.get(derived, lock=True)
         if found is not None:
             return found, False
@@ -114,10 +118,18 @@ class StayLinker:
         if waiting is None or not waiting.timeline.entries:
             return stay
         adoption = adopt(stay, waiting)
-        moved = [e for e in adoption.stay.timeline.entries if e.entry_id in adoption.moved]
-        await stays.move_entries(moved, stay.stay_id)
-        await publish(uow, adoption.stay, adoption.publications, self.register)
+        await self._settle(uow, stays, adoption)
         return adoption.stay
+
+    async def _settle(
+        self, uow: UnitOfWork, stays: StayRepository, adoption: Adoption
+    ) -> list[Entry]:
+        """Store the moved entries on their new stay and tell them there; returns them."""
+        stay = adoption.stay
+        moved = [e for e in stay.timeline.entries if e.entry_id in adoption.moved]
+        await stays.move_entries(moved, stay.stay_id)
+        await publish(uow, stay, adoption.publications, self.register)
+        return moved
 
     async def take_over_twin(self, uow: UnitOfWork, stays: StayRepository, stay: Stay) -> Stay:
         """Messages that carried this stay's admission time before a correction (LOG_INNLAGT M)
@@ -126,17 +138,15 @@ class StayLinker:
         which is deleted."""
         if stay.admitted_at is None:
             return stay
-        patient, hospital = stay.patient.id, stay.hospital_her
-        twin_id = str(derive_stay_id(patient, hospital, stay.admitted_at, self.stay_secret))
+        patient = stay.patient.id
+        twin_id = self.keyed_id(patient, stay.hospital_her, stay.admitted_at)
         if twin_id == stay.stay_id:
             return stay
         twin = await stays.get(twin_id, lock=True)
         if twin is None or twin.admission is not Admission.UNKNOWN or twin.patient.id != patient:
             return stay
         taken = take_over(stay, twin)
-        moved = [e for e in taken.stay.timeline.entries if e.entry_id in taken.moved]
-        await stays.move_entries(moved, stay.stay_id)
-        await publish(uow, taken.stay, taken.publications, self.register)
+        moved = await self._settle(uow, stays, taken)
         now = utc_now()
         for entry in moved:
             void = DischargeMessageMoved(
