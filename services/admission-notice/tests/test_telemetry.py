@@ -6,27 +6,12 @@ import logging
 from datetime import datetime
 
 import pytest
-from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from hub_shared.telemetry import setup_tracing
 from hub_shared.testing.http import post_xml
 from hub_shared.testing.messages import log_innlagt, patient
 
 FNR = "15076500565"
 NAMES = ("Gundersen", "Roland")
-
-
-@pytest.fixture
-def spans() -> InMemorySpanExporter:
-    setup_tracing("test")
-    provider = trace.get_tracer_provider()
-    assert isinstance(provider, TracerProvider)
-    exporter = InMemorySpanExporter()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    return exporter
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -38,7 +38,7 @@ class AdmissionApplier:
         if outcome.change is not Change.NONE:
             await stays.save(outcome.stay, is_new=existing is None)
             event = to_event(outcome, msg, notice, self.register)
-            await uow.publish(event, subject=outcome.stay.stay_id)
+            uow.stage(event, subject=outcome.stay.stay_id)
         return outcome.stay.stay_id
 
     async def _linked_stay(

@@ -11,7 +11,6 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import DBAPIError
@@ -25,6 +24,7 @@ from hub_shared.register import AddressRegister, load_register
 from hub_shared.runtime import ServiceRuntime
 from hub_shared.settings import ServiceSettings
 from hub_shared.telemetry import setup_logging, setup_tracing
+from hub_shared.telemetry.asgi import ServerSpans
 
 log = logging.getLogger(__name__)
 
@@ -72,15 +72,11 @@ def create_service_app(
         finally:
             await runtime.stop()
 
-    # Spans come from the OpenTelemetry instrumentation below (its span names and attributes are
-    # what the trace tools read); FastAPI's own telemetry would only re-check that per request.
+    # Spans come from ServerSpans (one per request); FastAPI's own telemetry would add its own.
     native = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
     app = FastAPI(title=title, lifespan=lifespan, telemetry=native)
     app.add_exception_handler(Unauthorized, unauthorized_response)
-    # One span per request; the ASGI receive/send sub-spans cost more than they tell.
-    FastAPIInstrumentor.instrument_app(
-        app, excluded_urls="health,metrics", exclude_spans=["receive", "send"]
-    )
+    app.add_middleware(ServerSpans, excluded=("/health", "/metrics"))
 
     @app.exception_handler(DBAPIError)
     async def database_unavailable(_request: Request, exc: DBAPIError) -> Any:

@@ -5,9 +5,9 @@ patient identity), let the service apply the message, and store message, AppRec,
 events in one transaction. Every path ends in exactly one AppRec; only infrastructure failures raise.
 """
 
+from hub_shared.reception.answer import Answer
 from hub_shared.reception.log import MessageLog, StoredAnswer
 from hub_shared.reception.pipeline import (
-    Answer,
     ContentRejected,
     MessageApplier,
     MessageReception,

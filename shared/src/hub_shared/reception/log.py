@@ -28,6 +28,13 @@ class MessageLog:
         row = (await self.session.execute(_answer_query(self.table), {"msg_id": msg_id})).first()
         return StoredAnswer(row.apprec, row.accepted, row.stay_id, row.error_codes) if row else None
 
+    async def answers_for(self, msg_ids: list[str]) -> dict[str, StoredAnswer]:
+        """The answers already given to any of these MsgIds, by MsgId."""
+        rows = await self.session.execute(_answers_query(self.table), {"msg_ids": msg_ids})
+        return {
+            r.msg_id: StoredAnswer(r.apprec, r.accepted, r.stay_id, r.error_codes) for r in rows
+        }
+
     async def stay_of(self, msg_ids: tuple[str, ...]) -> str | None:
         """The stay an earlier message was linked to (ConversationRef of changes and cancellations)."""
         if not msg_ids:
@@ -55,6 +62,13 @@ class MessageLog:
 def _answer_query(t: sa.Table) -> sa.Select:
     return sa.select(t.c.apprec, t.c.accepted, t.c.stay_id, t.c.error_codes).where(
         t.c.msg_id == sa.bindparam("msg_id")
+    )
+
+
+@cache
+def _answers_query(t: sa.Table) -> sa.Select:
+    return sa.select(t.c.msg_id, t.c.apprec, t.c.accepted, t.c.stay_id, t.c.error_codes).where(
+        t.c.msg_id.in_(sa.bindparam("msg_ids", expanding=True))
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 
 from lxml import etree
 from opentelemetry import trace
@@ -19,7 +20,9 @@ from hub_shared.elin.checks import content_errors
 from hub_shared.elin.codes import AppRecErrorCode
 from hub_shared.elin.models import ElinMessage, MsgHeadInfo, Party
 from hub_shared.elin.reader import MessageRejected, read_message
-from hub_shared.reception.log import MessageLog, StoredAnswer
+from hub_shared.reception.answer import Answer
+from hub_shared.reception.group import GroupCommit
+from hub_shared.reception.log import MessageLog
 from hub_shared.register import AddressRegister
 from hub_shared.timeutil import local_to_utc, oslo_now, utc_now
 
@@ -46,21 +49,6 @@ MessageApplier = Callable[[ElinMessage, UnitOfWork, datetime], Awaitable[str | N
 
 
 @dataclass(frozen=True)
-class Answer:
-    apprec: bytes
-    accepted: bool
-    error_codes: str
-    stay_id: str | None = None
-    duplicate: bool = False
-    msg_type: str | None = None
-
-    @classmethod
-    def again(cls, stored: StoredAnswer) -> Answer:
-        """The answer a duplicate MsgId gets: exactly what the first one got."""
-        return cls(stored.apprec, stored.accepted, stored.error_codes, stored.stay_id, True)
-
-
-@dataclass(frozen=True)
 class _IssuedAppRec:
     xml: bytes
     id: str
@@ -73,6 +61,7 @@ class MessageReception:
     supported_types: frozenset[str]
     hub: Party
     max_bytes: int = 2_000_000
+    _group_commit: GroupCommit | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.schema is None:
@@ -140,8 +129,12 @@ class MessageReception:
         apply: MessageApplier,
         received_at: datetime,
     ) -> Answer:
-        # A concurrent request may commit the same MsgId, or the same new stay, first: the
-        # loser's transaction fails on a unique key and is retried, and then finds the answer.
+        answer = await self._group(uow_factory, apply).submit(msg, body, received_at)
+        if answer is not None:
+            return answer
+        # Its batch was abandoned. Alone, a concurrent request may commit the same MsgId, or the
+        # same new stay, first: the loser's transaction fails on a unique key and is retried,
+        # and then finds the answer.
         for _attempt in range(3):
             try:
                 return await self._try_accept(uow_factory, body, msg, apply, received_at)
@@ -152,6 +145,12 @@ class MessageReception:
                     return Answer.again(stored)
         raise RuntimeError("message could not be stored after 3 attempts")
 
+    def _group(self, uow_factory: Callable[[], UnitOfWork], apply: MessageApplier) -> GroupCommit:
+        # A reception serves one service: its unit of work and applier are the same every call.
+        if self._group_commit is None:
+            self._group_commit = GroupCommit(uow_factory, partial(self._store_accepted, apply))
+        return self._group_commit
+
     async def _try_accept(
         self,
         uow_factory: Callable[[], UnitOfWork],
@@ -160,30 +159,39 @@ class MessageReception:
         apply: MessageApplier,
         received_at: datetime,
     ) -> Answer:
-        version = msg.plo.version if msg.plo else None
         async with uow_factory() as uow:
             stored = await self._log(uow).answer_for(msg.msg_id)
             if stored is not None:
                 trace.get_current_span().set_attribute("hub.duplicate", True)
                 return Answer.again(stored)
             try:
-                stay_id = await apply(msg, uow, received_at)
+                answer = await self._store_accepted(apply, uow, msg, body, received_at)
             except ContentRejected as rejected:
                 refusal = rejected.errors
             else:
-                refusal = None
-            if refusal is None:
-                apprec = self._apprec(msg.head, [], version)
-                await self._store(uow, body, msg.head, apprec, [], stay_id, received_at)
                 await uow.commit()
-                answer = Answer(apprec.xml, True, "", stay_id)
+                return answer
         # The refusal is stored in a transaction of its own, after this one is closed: an SQLite
         # writer's turn is not re-entrant.
-        if refusal is not None:
-            return await self._reject(uow_factory, body, msg.head, refusal, version, received_at)
+        version = msg.plo.version if msg.plo else None
+        return await self._reject(uow_factory, body, msg.head, refusal, version, received_at)
+
+    async def _store_accepted(
+        self,
+        apply: MessageApplier,
+        uow: UnitOfWork,
+        msg: ElinMessage,
+        body: bytes,
+        received_at: datetime,
+    ) -> Answer:
+        """Apply a message that is not a duplicate and log it with its OK AppRec (uncommitted);
+        the applier's ContentRejected passes through."""
+        stay_id = await apply(msg, uow, received_at)
+        apprec = self._apprec(msg.head, [], msg.plo.version if msg.plo else None)
+        await self._store(uow, body, msg.head, apprec, [], stay_id, received_at)
         if stay_id:
             trace.get_current_span().set_attribute("hub.stay_id", stay_id)
-        return answer
+        return Answer(apprec.xml, True, "", stay_id)
 
     async def _reject(
         self,

@@ -1,4 +1,5 @@
-"""Pytest fixtures: a real Tansu broker per session, SQLite and PostgreSQL databases per test.
+"""Pytest fixtures: a real Tansu broker per session, SQLite and PostgreSQL databases per test, and
+the spans a test makes.
 
 PostgreSQL tests run when HUB_TEST_POSTGRES_URL (default: the local server) answers, and are
 skipped saying so otherwise.
@@ -14,12 +15,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from lxml import etree
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from hub_shared import broker
 from hub_shared.elin.schema import load_schema
 from hub_shared.paths import repo_root
 from hub_shared.settings import KafkaSettings
+from hub_shared.telemetry import setup_tracing
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "HUB_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -105,3 +111,14 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         async with admin.connect() as conn:
             await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
+
+
+@pytest.fixture
+def spans() -> InMemorySpanExporter:
+    """The spans finished from here on in this process (the global provider, as in a service)."""
+    setup_tracing("test")
+    provider = trace.get_tracer_provider()
+    assert isinstance(provider, TracerProvider)
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return exporter

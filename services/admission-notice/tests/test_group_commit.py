@@ -1,0 +1,113 @@
+"""Group commit (hub_shared.reception.group) through the real app: messages that arrive together
+share transactions, and each is still answered for itself and stored exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+import httpx
+import sqlalchemy as sa
+import sqlalchemy.event
+from asgi_lifespan import LifespanManager
+
+from admission_notice.adapters import orm
+from admission_notice.entrypoints.api import create_app
+from admission_notice.settings import Settings
+from hub_shared.db import make_engine
+from hub_shared.testing.http import apprec_of, bearer, status_and_errors
+from hub_shared.testing.http import post_xml as post
+from hub_shared.testing.messages import event, log_innlagt, patient, plo, random_person_number
+
+ADMITTED = datetime(2024, 4, 2, 10, 0)
+
+
+@asynccontextmanager
+async def counted_app(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, list[int]]]:
+    """The app, and a list that grows by one at every commit on its database."""
+    app = create_app(settings, background=False)
+    commits: list[int] = []
+    async with LifespanManager(app) as manager:
+        engine = app.state.hub.runtime.engine.sync_engine
+        sqlalchemy.event.listen(engine, "commit", lambda _conn: commits.append(1))
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://hub", headers=bearer("59")
+        ) as http:
+            yield http, commits
+
+
+def _distinct(n: int) -> list[bytes]:
+    # Distinct patients' admissions: each message forms a stay of its own.
+    rng = random.Random(n)
+    return [
+        log_innlagt(admitted_at=ADMITTED, person=patient(random_person_number(rng)))
+        for _ in range(n)
+    ]
+
+
+def _original_msg_id(response: httpx.Response) -> str:
+    original = apprec_of(response).find("{*}OriginalMsgId/{*}Id")
+    assert original is not None
+    return original.text or ""
+
+
+def _msg_id(body: bytes) -> str:
+    return body.split(b"<MsgId>")[1].split(b"</MsgId>")[0].decode()
+
+
+async def _logged(settings: Settings) -> int:
+    engine = make_engine(settings.resolved_database_url())
+    async with engine.connect() as conn:
+        count = await conn.scalar(sa.select(sa.func.count()).select_from(orm.received_messages))
+    await engine.dispose()
+    return int(count or 0)
+
+
+async def test_messages_arriving_together_share_commits_and_each_gets_its_own_apprec(
+    settings, outbox_events
+):
+    bodies = _distinct(30)
+    async with counted_app(settings) as (client, commits):
+        answers = await asyncio.gather(*(post(client, body) for body in bodies))
+    assert [status_and_errors(apprec_of(a)) for a in answers] == [("1", [])] * 30
+    # Each AppRec answers its own message, and no answer is a duplicate.
+    assert [_original_msg_id(a) for a in answers] == [_msg_id(b) for b in bodies]
+    assert all("X-Duplicate" not in a.headers for a in answers)
+    assert len(commits) < 30
+    events = await outbox_events()
+    assert len(events) == 30
+    assert {e.subject for e in events} == {a.headers["X-Stay-Id"] for a in answers}
+    assert await _logged(settings) == 30
+
+
+async def test_copies_in_one_batch_are_stored_once_and_answered_alike(settings, outbox_events):
+    bodies = _distinct(5)
+    async with counted_app(settings) as (client, _commits):
+        answers = await asyncio.gather(*(post(client, b) for b in bodies for _copy in range(3)))
+    for i in range(5):
+        copies = answers[3 * i : 3 * i + 3]
+        assert len({a.content for a in copies}) == 1
+        assert sum(a.headers.get("X-Duplicate") == "true" for a in copies) == 2
+    assert len(await outbox_events()) == 5
+    assert await _logged(settings) == 5
+
+
+async def test_a_refusal_in_a_batch_is_answered_alone_and_the_others_are_kept(
+    settings, outbox_events
+):
+    # A LOG_INNLAGT whose event is not the admission passes the schema; the service refuses it
+    # (X99), after the messages before it in the batch were applied.
+    refused = plo("LOG_INNLAGT", events=[event(2, ADMITTED)], gen_date=ADMITTED)
+    bodies = _distinct(10)
+    mixed = [*bodies[:5], refused, *bodies[5:]]
+    async with counted_app(settings) as (client, _commits):
+        answers = await asyncio.gather(*(post(client, body) for body in mixed))
+    outcomes = [status_and_errors(apprec_of(a)) for a in answers]
+    assert outcomes[5] == ("2", ["X99"])
+    assert outcomes[:5] + outcomes[6:] == [("1", [])] * 10
+    assert len(await outbox_events()) == 10
+    assert await _logged(settings) == 11
