@@ -110,13 +110,14 @@ def include_elin(app: FastAPI, *, uow_factory: Callable[[Request], Callable]) ->
     The reception and the applier need the address register, so they only exist once the app
     has started: they are looked up per request in the state extras (`RECEPTION_KEY`,
     `APPLIER_KEY`), where the service's `on_start` puts them."""
-    app.include_router(
-        elin_router(
-            reception=lambda request: _state(request).extras[RECEPTION_KEY],
-            applier=lambda request: _state(request).extras[APPLIER_KEY],
-            uow_factory=uow_factory,
-        )
+    router = elin_router(
+        reception=lambda request: _state(request).extras[RECEPTION_KEY],
+        applier=lambda request: _state(request).extras[APPLIER_KEY],
+        uow_factory=uow_factory,
     )
+    # The app's own first route rather than an included router: tried first, and dispatched
+    # without an included router's extra layers (about 130 fewer calls per message).
+    app.router.routes[:0] = router.routes
 
 
 def _state(request: Request) -> ServiceState:
