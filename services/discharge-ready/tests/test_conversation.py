@@ -289,6 +289,21 @@ async def test_a_discharge_of_an_unknown_patient_waits_for_its_stay(service):
     assert again.headers["X-Duplicate"] == "true" and again.headers["X-Stay-Id"] == stay_id
 
 
+async def test_a_discharge_and_its_stay_arriving_together_end_on_the_same_stay(service):
+    # Posted together they share one transaction (group commit): the discharge waits, the
+    # notice forms the stay and adopts it, and the discharge's message log entry moves too.
+    discharge = discharged(datetime(2024, 4, 12, 14))
+    first, second = await asyncio.gather(service.post(discharge), service.post(notice()))
+    stay_id = await accepted(second)
+    assert await accepted(first) != stay_id
+    assert [e.type for e in await service.events()] == [
+        "DischargeReadyNotified",
+        "PatientDischarged",
+    ]
+    again = await service.post(discharge)
+    assert again.headers["X-Duplicate"] == "true" and again.headers["X-Stay-Id"] == stay_id
+
+
 async def test_a_waiting_discharge_joins_the_stay_its_admission_event_announces(
     service, admission_notice
 ):

@@ -45,8 +45,7 @@ class AdmissionApplier:
         self, uow: UnitOfWork, stays: StayRepository, notice: AdmissionNotice
     ) -> Stay | None:
         # Changes and cancellations name the original by ConversationRef; else the stay key links.
-        assert uow.message_log is not None
-        linked = await MessageLog(uow.session, uow.message_log).stay_of(notice.refers_to)
+        linked = await MessageLog(uow).stay_of(notice.refers_to)
         if linked is not None:
             stay = await stays.get(linked)
             if stay is not None:

@@ -127,6 +127,8 @@ class StayLinker:
         """Store the moved entries on their new stay and tell them there; returns them."""
         stay = adoption.stay
         moved = [e for e in stay.timeline.entries if e.entry_id in adoption.moved]
+        # Their message log rows may still be staged (earlier messages of this transaction).
+        await uow.flush()
         await stays.move_entries(moved, stay.stay_id)
         await publish(uow, stay, adoption.publications, self.register)
         return moved

@@ -30,9 +30,3 @@ async def add_to_outbox(
     session: AsyncSession, outbox: sa.Table, envelope: Envelope, topic: str
 ) -> None:
     await session.execute(outbox.insert(), outbox_row(envelope, topic))
-
-
-async def add_rows_to_outbox(session: AsyncSession, outbox: sa.Table, rows: list[dict]) -> None:
-    """Several events' rows (`outbox_row`) in one statement, in order."""
-    if rows:
-        await session.execute(outbox.insert(), rows)

@@ -85,9 +85,8 @@ class GroupCommit:
 
     async def _commit(self, batch: list[_Waiting]) -> list[Answer]:
         async with self.uow_factory() as uow:
-            assert uow.message_log is not None
             msg_ids = [w.msg.msg_id for w in batch]
-            stored = await MessageLog(uow.session, uow.message_log).answers_for(msg_ids)
+            stored = await MessageLog(uow).answers_for(msg_ids)
             given = {msg_id: Answer.again(answer) for msg_id, answer in stored.items()}
             answers = [await self._one(uow, waiting, given, len(batch)) for waiting in batch]
             await uow.commit()

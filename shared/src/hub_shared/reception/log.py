@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+    from hub_shared.db.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -20,17 +25,23 @@ class StoredAnswer:
 
 
 class MessageLog:
-    def __init__(self, session: AsyncSession, table: sa.Table) -> None:
-        self.session = session
-        self.table = table
+    """The unit of work's message log (`uow.message_log`). New entries are staged and written
+    together at the commit; every read here first writes what is staged."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        assert uow.message_log is not None, "this unit of work has no message log"
+        self.uow = uow
+        self.table = uow.message_log
 
     async def answer_for(self, msg_id: str) -> StoredAnswer | None:
-        row = (await self.session.execute(_answer_query(self.table), {"msg_id": msg_id})).first()
+        session = await self._flushed()
+        row = (await session.execute(_answer_query(self.table), {"msg_id": msg_id})).first()
         return StoredAnswer(row.apprec, row.accepted, row.stay_id, row.error_codes) if row else None
 
     async def answers_for(self, msg_ids: list[str]) -> dict[str, StoredAnswer]:
         """The answers already given to any of these MsgIds, by MsgId."""
-        rows = await self.session.execute(_answers_query(self.table), {"msg_ids": msg_ids})
+        session = await self._flushed()
+        rows = await session.execute(_answers_query(self.table), {"msg_ids": msg_ids})
         return {
             r.msg_id: StoredAnswer(r.apprec, r.accepted, r.stay_id, r.error_codes) for r in rows
         }
@@ -41,10 +52,10 @@ class MessageLog:
             return None
         t = self.table
         query = sa.select(t.c.stay_id).where(t.c.msg_id.in_(msg_ids), t.c.stay_id.is_not(None))
-        return (await self.session.execute(query)).scalars().first()
+        return (await (await self._flushed()).execute(query)).scalars().first()
 
-    async def add(self, **values: object) -> None:
-        await self.session.execute(_insert(self.table), values)
+    def add(self, **values: object) -> None:
+        self.uow.stage_row(self.table, values)
 
     async def for_stay(self, stay_id: str) -> list[sa.Row]:
         t = self.table
@@ -53,7 +64,11 @@ class MessageLog:
             .where(t.c.stay_id == stay_id)
             .order_by(t.c.received_at)
         )
-        return list((await self.session.execute(query)).all())
+        return list((await (await self._flushed()).execute(query)).all())
+
+    async def _flushed(self) -> AsyncConnection | AsyncSession:
+        await self.uow.flush()
+        return self.uow.session
 
 
 # Statements built once per table: building a statement costs more than running it on SQLite,
@@ -70,8 +85,3 @@ def _answers_query(t: sa.Table) -> sa.Select:
     return sa.select(t.c.msg_id, t.c.apprec, t.c.accepted, t.c.stay_id, t.c.error_codes).where(
         t.c.msg_id.in_(sa.bindparam("msg_ids", expanding=True))
     )
-
-
-@cache
-def _insert(t: sa.Table) -> sa.Insert:
-    return t.insert()

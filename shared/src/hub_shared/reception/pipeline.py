@@ -188,7 +188,7 @@ class MessageReception:
         the applier's ContentRejected passes through."""
         stay_id = await apply(msg, uow, received_at)
         apprec = self._apprec(msg.head, [], msg.plo.version if msg.plo else None)
-        await self._store(uow, body, msg.head, apprec, [], stay_id, received_at)
+        self._store(uow, body, msg.head, apprec, [], stay_id, received_at)
         if stay_id:
             trace.get_current_span().set_attribute("hub.stay_id", stay_id)
         return Answer(apprec.xml, True, "", stay_id)
@@ -213,7 +213,7 @@ class MessageReception:
             if stored is not None:
                 return Answer.again(stored)
             try:
-                await self._store(uow, body, head, apprec, errors, None, received_at)
+                self._store(uow, body, head, apprec, errors, None, received_at)
                 await uow.commit()
             except IntegrityError:
                 await uow.rollback()
@@ -236,7 +236,7 @@ class MessageReception:
         )
         return _IssuedAppRec(xml, str(apprec_id))
 
-    async def _store(
+    def _store(
         self,
         uow: UnitOfWork,
         body: bytes,
@@ -246,7 +246,7 @@ class MessageReception:
         stay_id: str | None,
         received_at: datetime,
     ) -> None:
-        await self._log(uow).add(
+        self._log(uow).add(
             msg_id=head.msg_id,
             msg_type=head.msg_type,
             sender_her=head.sender.her_id if head.sender else None,
@@ -261,4 +261,4 @@ class MessageReception:
         )
 
     def _log(self, uow: UnitOfWork) -> MessageLog:
-        return MessageLog(uow.session, uow.message_log)
+        return MessageLog(uow)

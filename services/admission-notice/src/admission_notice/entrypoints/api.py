@@ -113,7 +113,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
             stay = await StayRepository(uow.session).get(stay_id)
             if stay is None or not caller.acts_for(stay.key.hospital_her, stay.municipality_her):
                 raise HTTPException(404, "No such stay")
-            messages = await MessageLog(uow.session, orm.received_messages).for_stay(stay_id)
+            messages = await MessageLog(uow).for_stay(stay_id)
             await record_access(uow.session, orm.audit_log, caller, "view stay", stay_id=stay_id)
             await uow.commit()
         return StayView(
