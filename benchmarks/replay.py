@@ -58,6 +58,7 @@ from billing.adapters import orm
 from billing.domain import assess, choose_profile
 from billing.entrypoints.api import MIGRATIONS, build_runtime
 from billing.settings import Settings
+from hub_shared.collector import spare_collector
 from hub_shared.db import make_engine
 from hub_shared.db.migrations import upgrade
 from hub_shared.settings import KafkaSettings
@@ -136,6 +137,7 @@ async def _replay(args: argparse.Namespace, url: str, state: Path) -> dict[str, 
         kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1"),  # no broker: records are handed in
     )
     runtime, billing = build_runtime(settings, clock=lambda: as_of)
+    spare_collector(settings.gc_young_threshold)  # as the service's process does (run_cli)
     consumer = runtime.consumers[0]
     recomputed = _count_recomputations(billing)
 

@@ -58,6 +58,9 @@ class ServiceSettings(BaseSettings):
     # A span per SQL statement: detailed, and about a tenth of a message's processing time.
     trace_sql: bool = False
     relay_poll_seconds: float = 0.5
+    # HUB_GC_YOUNG_THRESHOLD: allocations between two collections of Python's youngest generation
+    # (Python's default: 700; 0 keeps Python's defaults). See hub_shared.collector.
+    gc_young_threshold: int = 50_000
     # Published events stay in the outbox this long (for a fresh broker, see OutboxRelay), then
     # are deleted; 0 keeps them forever. Seven days: Kafka's default topic retention.
     outbox_retention_hours: float = 168.0

@@ -272,11 +272,8 @@ class Billing:
             known = published.get(stay_id, {})
             found: list[Change] = []
             for event_id, step in self._announcements_before(stay_id, rows, arrived, known, now):
-                with span_of(event_id):
-                    for change in step:
-                        uow.stage(_clock_event(stay_id, change), subject=stay_id)
-                        clocks.append(clock_values(stay_id, change.clock, now))
-                        known = {**known, change.clock.period_key: change.clock}
+                clocks += _stage(uow, stay_id, event_id, step, now)
+                known = {**known, **{change.clock.period_key: change.clock for change in step}}
                 found += step
             basis = self._basis(stay_id, rows)
             if basis is None:
@@ -289,10 +286,7 @@ class Billing:
             )
             report = StayReport(stay, profile, assessment, notes, tuple(rows))
             last = changes(known, clocks_of(horizon), reasons=_void_reasons(horizon))
-            with span_of(arrived[-1] if arrived else None):
-                for change in last:
-                    uow.stage(_clock_event(stay_id, change), subject=stay_id)
-                    clocks.append(clock_values(stay_id, change.clock, now))
+            clocks += _stage(uow, stay_id, arrived[-1] if arrived else None, last, now)
             found += last
             stays.append(_stay_values(report, horizon, len(rows), now))
             results.append(Recomputed(stay_id, complete=True, changes=tuple(found)))
@@ -777,6 +771,19 @@ def _void_reasons(horizon: StayAssessment) -> dict[str, list[str]]:
         for p in horizon.periods
         if not p.payable
     }
+
+
+def _stage(
+    uow: UnitOfWork, stay_id: str, event_id: str | None, step: list[Change], now: datetime
+) -> list[dict[str, Any]]:
+    """Stage the clock events of one step in the trace of the event that caused it; their rows
+    of the clock projection."""
+    if not step:
+        return []  # most steps announce nothing: spare entering the event's span
+    with span_of(event_id):
+        for change in step:
+            uow.stage(_clock_event(stay_id, change), subject=stay_id)
+    return [clock_values(stay_id, change.clock, now) for change in step]
 
 
 def _clock_event(stay_id: str, change: Change) -> EventData:

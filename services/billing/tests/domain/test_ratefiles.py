@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from billing_scenarios import PACKAGED_RATES
+from hypothesis import given
+from hypothesis import strategies as st
 
 from billing.adapters.ratefiles import (
     AGREEMENTS_ENV,
@@ -44,6 +47,31 @@ def test_packaged_table_is_the_table_of_the_rules() -> None:
     assert table.rate_on(date(2013, 6, 1)) is None
     assert table.rate_on(date(2025, 1, 1)) is None
     assert table.rate_on(date(2011, 12, 31)) is None
+
+
+@given(st.dates(date(2010, 1, 1), date(2027, 12, 31)), st.integers(0, 1200))
+def test_segments_split_days_exactly_where_the_year_or_the_rate_changes(
+    start: date, length: int
+) -> None:
+    """What pricing rests on: the segments tile the days, one year and one rate each (a gap in
+    the table, 2013 and 2025, is a segment without a rate), and no cut is needless."""
+    table = load_rates()
+    end = start + timedelta(days=length)
+
+    segments = table.segments(start, end)
+
+    assert [s.start for s in segments[1:]] == [s.end for s in segments[:-1]]
+    assert sum(s.days for s in segments) == length
+    if segments:
+        assert (segments[0].start, segments[-1].end) == (start, end)
+    for segment in segments:
+        last = segment.end - timedelta(days=1)
+        assert segment.days > 0 and segment.start.year == last.year
+        for day in (segment.start, last):
+            assert segment.rate == next((r for r in table.rates if r.covers(day)), None)
+            assert table.rate_on(day) == segment.rate
+    for before, after in pairwise(segments):
+        assert before.rate != after.rate or before.start.year != after.start.year
 
 
 def test_operator_adds_2025_by_editing_a_file(

@@ -9,6 +9,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
+from hub_shared.collector import spare_collector
 from hub_shared.db.migrations import upgrade
 from hub_shared.settings import ServiceSettings
 
@@ -26,10 +27,12 @@ def run_cli(
     if args.command == "migrate":
         upgrade(migrations_dir, settings.resolved_database_url())
         return
+    app = create_app(settings)
+    spare_collector(settings.gc_young_threshold)
     # Keep-alive longer than the clients' (EPJ integration engines, load balancers) so that the
     # server never closes a connection a client is about to reuse.
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_level="warning",

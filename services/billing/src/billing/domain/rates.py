@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -51,21 +52,33 @@ class RateTable:
         for earlier, later in pairwise(self._rates):
             if later.valid_from <= earlier.valid_to:
                 raise ValueError(f"rates overlap: {earlier} and {later}")
+        # Every period is priced on every recomputation: look rates up by bisection, not by scan.
+        self._starts = tuple(r.valid_from for r in self._rates)
+        self._changes = tuple(
+            sorted(
+                {r.valid_from for r in self._rates} | {r.valid_to + ONE_DAY for r in self._rates}
+            )
+        )
 
     @property
     def rates(self) -> tuple[Rate, ...]:
         return self._rates
 
     def rate_on(self, day: date) -> Rate | None:
-        return next((r for r in self._rates if r.covers(day)), None)
+        latest = bisect_right(self._starts, day) - 1  # the last rate starting on or before `day`
+        if latest >= 0 and self._rates[latest].covers(day):
+            return self._rates[latest]
+        return None
 
     def segments(self, start: date, end: date) -> list[RateSegment]:
         """Split [start, end) where the year or the rate changes."""
-        cuts = {start, end}
-        cuts |= {year_start(y) for y in range(start.year + 1, end.year + 1)}
-        for rate in self._rates:
-            cuts |= {rate.valid_from, rate.valid_to + ONE_DAY}
-        bounds = sorted(c for c in cuts if start <= c <= end)
+        if end <= start:
+            return []
+        changes = self._changes[
+            bisect_right(self._changes, start) : bisect_left(self._changes, end)
+        ]
+        years = (year_start(y) for y in range(start.year + 1, end.year + 1))
+        bounds = sorted({start, end, *changes, *years})
         return [RateSegment(a, b, self.rate_on(a)) for a, b in pairwise(bounds)]
 
     def __eq__(self, other: object) -> bool:
