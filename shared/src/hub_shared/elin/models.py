@@ -47,10 +47,11 @@ def parse_datetime(text: str | None) -> datetime | None:
     if match is None:
         return None
     year, month, day, hour, minute, second, fraction, zone = match.groups()
-    micro = int((fraction or "0")[:6].ljust(6, "0"))
-    fields = (int(part) for part in (year, month, day, hour, minute, second))
+    micro = int(fraction[:6].ljust(6, "0")) if fraction else 0
     try:
-        moment = datetime(*fields, micro)
+        moment = datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), micro
+        )
         if zone:
             moment = datetime.fromisoformat(moment.isoformat() + zone.replace("Z", "+00:00"))
     except ValueError:

@@ -16,9 +16,10 @@ with an AppRec that echoes MsgId, type, GenDate, sender and receiver.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import cache
+from types import MappingProxyType
 
 from lxml import etree
 
@@ -91,60 +92,110 @@ def _reject(
 
 
 # --- small tree helpers -------------------------------------------------------------------------
-@cache
-def _q(namespace: str, *names: str) -> str:
-    return "/".join(f"{{{namespace}}}{name}" for name in names)
+# Lookups scan the children (or make one dict of them per element) instead of find(path):
+# lxml's ElementPath costs ~2 µs per call, a message needs about fifty, and even
+# iterchildren(tag) costs more than a scan of the few children an element here has.
+class _Tags:
+    """``_Tags(ns).Name`` is ``{ns}Name``, made on first use and then kept as an attribute."""
+
+    def __init__(self, namespace: str) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> str:
+        tag = f"{{{self._namespace}}}{name}"
+        setattr(self, name, tag)
+        return tag
+
+
+_tags = cache(_Tags)
+MH = _tags(NS_MSGHEAD)
+FK1 = _tags(NS_FK1)
+DIALOG = _tags(NS_DIALOG_11)
+_NO_CHILDREN: Mapping[object, etree._Element] = MappingProxyType({})
 
 
 def _text(node: etree._Element | None) -> str | None:
-    if node is None or node.text is None:
-        return None
-    stripped = node.text.strip()
-    return stripped or None
+    text = None if node is None else node.text  # .text builds a new string on every access
+    return (text.strip() or None) if text is not None else None
 
 
 def _attr(node: etree._Element | None, name: str) -> str | None:
     if node is None:
         return None
     value = node.get(name)
-    return value.strip() if value is not None and value.strip() else None
+    return (value.strip() or None) if value is not None else None
 
 
-def _elements(node: etree._Element) -> Iterator[etree._Element]:
-    """The element children (comments and the like have no name)."""
-    return (child for child in node if isinstance(child.tag, str))
+def _child(node: etree._Element | None, tag: str) -> etree._Element | None:
+    """The first child element with this tag, as ``node.find(tag)``."""
+    if node is not None:
+        for child in node:
+            if child.tag == tag:
+                return child
+    return None
 
 
-def _find(node: etree._Element | None, namespace: str, *names: str) -> etree._Element | None:
-    return None if node is None else node.find(_q(namespace, *names))
+def _all(node: etree._Element, tag: str) -> list[etree._Element]:
+    """The child elements with this tag, as ``node.findall(tag)``."""
+    return [child for child in node if child.tag == tag]
+
+
+def _path(node: etree._Element | None, *tags: str) -> etree._Element | None:
+    """The first match of the child path ``a/b/..``, as ``node.find("a/b")``: a later ``a`` is
+    searched when the first has no ``b``."""
+    if node is None:
+        return None
+    first, *rest = tags
+    for child in _all(node, first):
+        found = _path(child, *rest) if rest else child
+        if found is not None:
+            return found
+    return None
+
+
+def _namespace(node: etree._Element) -> str:
+    return etree.QName(node).namespace or ""
+
+
+def _children(node: etree._Element | None) -> Mapping[object, etree._Element]:
+    """Each tag among the children -> the first child with that tag (comments' tag is a
+    function, so they never match a name)."""
+    if node is None:
+        return _NO_CHILDREN
+    children: dict[object, etree._Element] = {}
+    for child in node:
+        children.setdefault(child.tag, child)
+    return children
 
 
 # --- MsgHead ------------------------------------------------------------------------------------
 def _her_id(organisation: etree._Element) -> str | None:
-    for ident in organisation.findall(_q(NS_MSGHEAD, "Ident")):
-        if _attr(_find(ident, NS_MSGHEAD, "TypeId"), "V") == HER_TYPE:
-            return _text(_find(ident, NS_MSGHEAD, "Id"))
+    for ident in _all(organisation, MH.Ident):
+        children = _children(ident)
+        if _attr(children.get(MH.TypeId), "V") == HER_TYPE:
+            return _text(children.get(MH.Id))
     return None
 
 
 def _party(holder: etree._Element | None) -> Party:
-    organisation = _find(holder, NS_MSGHEAD, "Organisation")
+    organisation = _child(holder, MH.Organisation)
     if organisation is None:
         return Party()
-    service = _find(organisation, NS_MSGHEAD, "Organisation")
+    children = _children(organisation)
+    service = children.get(MH.Organisation)
     return Party(
         her_id=_her_id(organisation),
-        name=_text(_find(organisation, NS_MSGHEAD, "OrganisationName")),
+        name=_text(children.get(MH.OrganisationName)),
         service_her_id=None if service is None else _her_id(service),
-        service_name=_text(_find(service, NS_MSGHEAD, "OrganisationName")),
+        service_name=_text(_child(service, MH.OrganisationName)),
     )
 
 
 def _patient_ident(patient: etree._Element) -> tuple[str | None, str | None]:
     """The national identifier (FNR/DNR/FHN) when there is one, else the first identifier."""
     idents = [
-        (_text(_find(i, NS_MSGHEAD, "Id")), _attr(_find(i, NS_MSGHEAD, "TypeId"), "V"))
-        for i in patient.findall(_q(NS_MSGHEAD, "Ident"))
+        (_text(children.get(MH.Id)), _attr(children.get(MH.TypeId), "V"))
+        for children in map(_children, _all(patient, MH.Ident))
     ]
     national = [pair for pair in idents if pair[1] in NATIONAL_KINDS]
     return (national or idents or [(None, None)])[0]
@@ -157,15 +208,15 @@ def _birth_date(text: str | None) -> date | None:
         return None
 
 
-def _address(patient: etree._Element) -> Address | None:
-    node = _find(patient, NS_MSGHEAD, "Address")
+def _address(node: etree._Element | None) -> Address | None:
     if node is None:
         return None
-    kind = _find(node, NS_MSGHEAD, "Type")
+    children = _children(node)
+    kind = children.get(MH.Type)
     return Address(
-        street=_text(_find(node, NS_MSGHEAD, "StreetAdr")),
-        postal_code=_text(_find(node, NS_MSGHEAD, "PostalCode")),
-        city=_text(_find(node, NS_MSGHEAD, "City")),
+        street=_text(children.get(MH.StreetAdr)),
+        postal_code=_text(children.get(MH.PostalCode)),
+        city=_text(children.get(MH.City)),
         type_code=_attr(kind, "V"),
         type_text=_attr(kind, "DN"),
     )
@@ -175,22 +226,22 @@ def _patient(node: etree._Element | None) -> PatientIdentity | None:
     if node is None:
         return None
     number, kind = _patient_ident(node)
+    children = _children(node)
     return PatientIdentity(
         id=number,
         id_type=kind,
-        family_name=_text(_find(node, NS_MSGHEAD, "FamilyName")),
-        given_name=_text(_find(node, NS_MSGHEAD, "GivenName")),
-        middle_name=_text(_find(node, NS_MSGHEAD, "MiddleName")),
-        birth_date=_birth_date(_text(_find(node, NS_MSGHEAD, "DateOfBirth"))),
-        sex=_attr(_find(node, NS_MSGHEAD, "Sex"), "V"),
-        address=_address(node),
+        family_name=_text(children.get(MH.FamilyName)),
+        given_name=_text(children.get(MH.GivenName)),
+        middle_name=_text(children.get(MH.MiddleName)),
+        birth_date=_birth_date(_text(children.get(MH.DateOfBirth))),
+        sex=_attr(children.get(MH.Sex), "V"),
+        address=_address(children.get(MH.Address)),
     )
 
 
-def _conversation_ref(info: etree._Element) -> ConversationRef | None:
-    node = _find(info, NS_MSGHEAD, "ConversationRef")
-    parent = _text(_find(node, NS_MSGHEAD, "RefToParent"))
-    first = _text(_find(node, NS_MSGHEAD, "RefToConversation"))
+def _conversation_ref(node: etree._Element | None) -> ConversationRef | None:
+    parent = _text(_child(node, MH.RefToParent))
+    first = _text(_child(node, MH.RefToConversation))
     if parent is None or first is None:
         return None
     return ConversationRef(ref_to_parent=parent, ref_to_conversation=first)
@@ -198,37 +249,40 @@ def _conversation_ref(info: etree._Element) -> ConversationRef | None:
 
 def extract_head(root: etree._Element) -> MsgHeadInfo | None:
     """MsgInfo of a MsgHead, best effort: missing or malformed parts are None, never an error."""
-    info = _find(root, NS_MSGHEAD, "MsgInfo") if root.tag == _q(NS_MSGHEAD, "MsgHead") else None
+    info = _child(root, MH.MsgInfo) if root.tag == MH.MsgHead else None
     if info is None:
         return None
-    kind = _find(info, NS_MSGHEAD, "Type")
+    children = _children(info)
+    kind = children.get(MH.Type)
     return MsgHeadInfo(
         msg_type=_attr(kind, "V"),
         msg_type_text=_attr(kind, "DN"),
-        mig_version=_text(_find(info, NS_MSGHEAD, "MIGversion")),
-        gen_date=parse_datetime(_text(_find(info, NS_MSGHEAD, "GenDate"))),
-        msg_id=_text(_find(info, NS_MSGHEAD, "MsgId")),
-        conversation_ref=_conversation_ref(info),
-        sender=_party(_find(info, NS_MSGHEAD, "Sender")),
-        receiver=_party(_find(info, NS_MSGHEAD, "Receiver")),
-        patient=_patient(_find(info, NS_MSGHEAD, "Patient")),
+        mig_version=_text(children.get(MH.MIGversion)),
+        gen_date=parse_datetime(_text(children.get(MH.GenDate))),
+        msg_id=_text(children.get(MH.MsgId)),
+        conversation_ref=_conversation_ref(children.get(MH.ConversationRef)),
+        sender=_party(children.get(MH.Sender)),
+        receiver=_party(children.get(MH.Receiver)),
+        patient=_patient(children.get(MH.Patient)),
     )
 
 
 def _content_root(root: etree._Element) -> etree._Element | None:
     """The first element inside Document/RefDoc/Content: the business content (the first
     Document; later ones are attachments)."""
-    for content in root.iterfind(_q(NS_MSGHEAD, "Document", "RefDoc", "Content")):
-        for child in _elements(content):
-            return child
+    for document in _all(root, MH.Document):
+        for ref_doc in _all(document, MH.RefDoc):
+            for content in _all(ref_doc, MH.Content):
+                for child in content.iterchildren(etree.Element):
+                    return child
     return None
 
 
 def _content_version(content: etree._Element) -> str | None:
-    namespace, name = etree.QName(content).namespace, etree.QName(content).localname
-    if name == "Pasientlogistikk" and namespace in _PLO_VERSIONS:
-        return _PLO_VERSIONS[namespace]
-    if name == "Dialogmelding" and namespace == NS_DIALOG_11:
+    name = etree.QName(content)
+    if name.localname == "Pasientlogistikk" and name.namespace in _PLO_VERSIONS:
+        return _PLO_VERSIONS[name.namespace]
+    if name.localname == "Dialogmelding" and name.namespace == NS_DIALOG_11:
         return "1.1"
     return None
 
@@ -295,70 +349,71 @@ def _required(value: str | None, what: str) -> str:
     return value
 
 
-def _event(node: etree._Element, po: str) -> TimedEvent:
-    code = _attr(_find(node, po, "Hendelsekode"), "V")
-    at = _required(_attr(_find(node, po, "TidspunktForHendelse"), "V"), "TidspunktForHendelse")
-    estimate = _required(_text(_find(node, po, "Anslag")), "Anslag")
+def _event(node: etree._Element, po: _Tags) -> TimedEvent:
+    children = _children(node)
+    code = _attr(children.get(po.Hendelsekode), "V")
+    at = _required(_attr(children.get(po.TidspunktForHendelse), "V"), "TidspunktForHendelse")
+    estimate = _required(_text(children.get(po.Anslag)), "Anslag")
     if estimate not in ("true", "false", "1", "0"):
         raise _Missing("Anslag")
     return TimedEvent(
         code=int(code) if code is not None and code.isascii() and code.isdigit() else None,
         at=parse_ts(at),
         estimated=estimate in ("true", "1"),
-        description=_text(_find(node, po, "BeskrivelseAvHendelse")),
-        remark=_text(_find(node, po, "Merknad")),
+        description=_text(children.get(po.BeskrivelseAvHendelse)),
+        remark=_text(children.get(po.Merknad)),
     )
 
 
-def _responsible(content: etree._Element, po: str) -> tuple[str | None, str | None]:
-    person = _find(content, po, "AnsvarForRapport", "AnsvarligRapport")
+def _responsible(content: etree._Element, po: _Tags) -> tuple[str | None, str | None]:
+    person = _path(content, po.AnsvarForRapport, po.AnsvarligRapport)
     if person is None:
         return None, None
     hpr = next(
         (
-            _text(_find(ident, NS_FK1, "Id"))
-            for ident in person.findall(_q(NS_FK1, "Ident"))
-            if _attr(_find(ident, NS_FK1, "TypeId"), "V") == "HPR"
+            _text(children.get(FK1.Id))
+            for children in map(_children, _all(person, FK1.Ident))
+            if _attr(children.get(FK1.TypeId), "V") == "HPR"
         ),
         None,
     )
-    return hpr, _attr(_find(person, NS_FK1, "RoleToPatient"), "V")
+    return hpr, _attr(_child(person, FK1.RoleToPatient), "V")
 
 
 def _plo(content: etree._Element, body: etree._Element, version: str) -> PloContent:
-    po = PLO_NAMESPACES[version][1]
-    discharged = _find(body, po, "UtskrevetTil")
-    destination = _find(discharged, po, "UtTil")
+    po = _tags(PLO_NAMESPACES[version][1])
+    discharged = _child(body, po.UtskrevetTil)
+    destination = _child(discharged, po.UtTil)
     hpr, role = _responsible(content, po)
-    unit = _find(content, po, "TilknyttetEnhet", "Kontaktenhet")
+    unit = _path(content, po.TilknyttetEnhet, po.Kontaktenhet)
     return PloContent(
         version="1.5" if version == "1.5" else "1.6",
         kind=etree.QName(body).localname,
         status=_required(
-            _attr(_find(content, po, "InformasjonOmForsendelsen", "Forsendelsesstatus"), "V"),
+            _attr(_path(content, po.InformasjonOmForsendelsen, po.Forsendelsesstatus), "V"),
             "Forsendelsesstatus",
         ),
-        events=tuple(_event(node, po) for node in body.findall(_q(po, "TidsfestetHendelse"))),
+        events=tuple(_event(node, po) for node in _all(body, po.TidsfestetHendelse)),
         discharged_to=None
         if _attr(destination, "V") is None
         else CodedValue(code=_attr(destination, "V") or "", text=_attr(destination, "DN")),
-        discharge_condition=_attr(_find(discharged, po, "Uttilstand"), "V"),
+        discharge_condition=_attr(_child(discharged, po.Uttilstand), "V"),
         responsible_hpr=hpr,
         responsible_role=role,
-        contact_unit=_text(_find(unit, NS_FK1, "OrganisationName")),
+        contact_unit=_text(_child(unit, FK1.OrganisationName)),
     )
 
 
 # --- Dialogmelding 1.1 --------------------------------------------------------------------------
 def _dialog(content: etree._Element) -> DialogContent:
-    notes = content.findall(_q(NS_DIALOG_11, "Notat"))
+    notes = _all(content, DIALOG.Notat)
     first = notes[0] if notes else None
-    theme = _find(first, NS_DIALOG_11, "TemaKodet")
-    texts = (_find(note, NS_DIALOG_11, "TekstNotatInnhold") for note in notes)
+    theme = _child(first, DIALOG.TemaKodet)
+    texts = (_child(note, DIALOG.TekstNotatInnhold) for note in notes)
     return DialogContent(
         theme_code=_attr(theme, "V"),
         theme_text=_attr(theme, "DN"),
-        subject=_text(_find(first, NS_DIALOG_11, "Tema")),
+        subject=_text(_child(first, DIALOG.Tema)),
         # TekstNotatInnhold is anyType (may hold XHTML): its text is all text inside it.
         notes=tuple("".join(node.itertext()).strip() for node in texts if node is not None),
         content_xml=etree.tostring(content),
@@ -369,8 +424,7 @@ def _dialog(content: etree._Element) -> DialogContent:
 def _plo_body(msg_type: str, content: etree._Element) -> etree._Element | None:
     """The body element the type calls for (e.g. MeldingInnlagtPasient for LOG_INNLAGT)."""
     name = PLO_BODY_ELEMENTS.get(msg_type)
-    namespace = etree.QName(content).namespace or ""
-    return None if name is None else content.find(_q(namespace, name))
+    return None if name is None else _child(content, getattr(_tags(_namespace(content)), name))
 
 
 def read_message(
@@ -385,7 +439,7 @@ def read_message(
         root = parse_xml(data, max_bytes=max_bytes)
     except XmlRejected as error:
         raise _reject(AppRecErrorCode.T01, error.text) from None
-    if root.tag != _q(NS_MSGHEAD, "MsgHead"):
+    if root.tag != MH.MsgHead:
         text = "Rotelementet er ikke MsgHead v1.2 / the root is not MsgHead 1.2"
         raise _reject(AppRecErrorCode.T10, text)
     head = extract_head(root)
@@ -443,20 +497,20 @@ def _typed(
 
 
 # --- AppRec -------------------------------------------------------------------------------------
-def _apprec_party(holder: etree._Element | None, ns: str) -> Party:
-    inst = _find(holder, ns, "HCP", "Inst")
+def _apprec_party(holder: etree._Element | None, ap: _Tags) -> Party:
+    inst = _path(holder, ap.HCP, ap.Inst)
     if inst is None:
         return Party()
     dept = next(
-        (d for d in inst.findall(_q(ns, "Dept")) if _attr(_find(d, ns, "TypeId"), "V") == HER_TYPE),
+        (d for d in _all(inst, ap.Dept) if _attr(_child(d, ap.TypeId), "V") == HER_TYPE),
         None,
     )
-    inst_is_her = _attr(_find(inst, ns, "TypeId"), "V") == HER_TYPE
+    inst_is_her = _attr(_child(inst, ap.TypeId), "V") == HER_TYPE
     return Party(
-        her_id=_text(_find(inst, ns, "Id")) if inst_is_her else None,
-        name=_text(_find(inst, ns, "Name")),
-        service_her_id=_text(_find(dept, ns, "Id")),
-        service_name=_text(_find(dept, ns, "Name")),
+        her_id=_text(_child(inst, ap.Id)) if inst_is_her else None,
+        name=_text(_child(inst, ap.Name)),
+        service_her_id=_text(_child(dept, ap.Id)),
+        service_name=_text(_child(dept, ap.Name)),
     )
 
 
@@ -482,16 +536,17 @@ def parse_apprec(
         root = parse_xml(data, max_bytes=max_bytes)
     except XmlRejected as error:
         raise _reject(AppRecErrorCode.T01, error.text) from None
-    ns = etree.QName(root).namespace or ""
+    ns = _namespace(root)
     version = _APPREC_VERSIONS.get(ns)
     if etree.QName(root).localname != "AppRec" or version is None:
         raise _reject(AppRecErrorCode.T10, "Ikke AppRec 1.0/1.1 / not an AppRec 1.0 or 1.1")
-    if not _mig_fits(_text(_find(root, ns, "MIGversion")), version):
+    ap = _tags(ns)
+    if not _mig_fits(_text(_child(root, ap.MIGversion)), version):
         raise _reject(AppRecErrorCode.T10, "Ukjent eller manglende MIGversion / unknown MIGversion")
     if schema is not None and not schema.validate(root):
         raise _reject(AppRecErrorCode.T02, schema_error_text(list(schema.error_log)[:3]))
-    msg_id, status = _text(_find(root, ns, "Id")), _attr(_find(root, ns, "Status"), "V")
-    original_node = _find(root, ns, "OriginalMsgId", "Id")
+    msg_id, status = _text(_child(root, ap.Id)), _attr(_child(root, ap.Status), "V")
+    original_node = _path(root, ap.OriginalMsgId, ap.Id)
     # An empty original Id is kept as "": it is what a receiver writes when it could not read it.
     original = None if original_node is None else (_text(original_node) or "")
     if msg_id is None or status is None or original is None:
@@ -499,13 +554,13 @@ def parse_apprec(
     return AppRecInfo(
         version="1.0" if version == "1.0" else "1.1",
         msg_id=msg_id,
-        gen_date=parse_datetime(_text(_find(root, ns, "GenDate"))),
+        gen_date=parse_datetime(_text(_child(root, ap.GenDate))),
         status=status,
-        status_text=_attr(_find(root, ns, "Status"), "DN"),
-        errors=tuple(_received_error(e) for e in root.findall(_q(ns, "Error"))),
+        status_text=_attr(_child(root, ap.Status), "DN"),
+        errors=tuple(_received_error(e) for e in _all(root, ap.Error)),
         original_msg_id=original,
-        original_msg_type=_attr(_find(root, ns, "OriginalMsgId", "MsgType"), "V"),
-        original_issue_date=parse_datetime(_text(_find(root, ns, "OriginalMsgId", "IssueDate"))),
-        sender=_apprec_party(_find(root, ns, "Sender"), ns),
-        receiver=_apprec_party(_find(root, ns, "Receiver"), ns),
+        original_msg_type=_attr(_path(root, ap.OriginalMsgId, ap.MsgType), "V"),
+        original_issue_date=parse_datetime(_text(_path(root, ap.OriginalMsgId, ap.IssueDate))),
+        sender=_apprec_party(_child(root, ap.Sender), ap),
+        receiver=_apprec_party(_child(root, ap.Receiver), ap),
     )
