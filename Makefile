@@ -47,6 +47,7 @@ asyncapi: $(VENV_STAMP)
 bench: $(VENV_STAMP)
 	.venv/bin/python benchmarks/ingest.py --db sqlite
 	.venv/bin/python benchmarks/ingest.py --db postgres
+	.venv/bin/python benchmarks/elin_cpu.py
 	.venv/bin/python benchmarks/matching.py
 	.venv/bin/python benchmarks/replay.py
 	.venv/bin/python benchmarks/e2e.py

@@ -48,6 +48,7 @@ class ServiceRuntime:
             self.settings.kafka,
             signal=self.signal,
             poll_seconds=self.settings.relay_poll_seconds,
+            linger_seconds=self.settings.relay_linger_ms / 1000,
             name=self.settings.service_name,
             retention=_retention(self.settings.outbox_retention_hours),
         )

@@ -96,6 +96,35 @@ async def test_relay_publishes_in_order_with_trace_headers_and_marks_sent(db, ka
     await relay._drop_producer()
 
 
+async def test_commits_in_quick_succession_are_published_in_one_round(db, kafka_settings):
+    engine, sessionmaker = db
+    topic = unique_topic()
+    signal = OutboxSignal()
+    relay = OutboxRelay(engine, outbox, kafka_settings, signal=signal, linger_seconds=1.0)
+    await relay.check_broker()  # a new marker topic would have the run publish everything again
+    await write_events(sessionmaker, topic, range(1))
+    assert await relay.publish_pending() == 1  # the producer is up before the run
+    rounds: list[int] = []
+    publish = relay.publish_pending
+
+    async def counted() -> int:
+        sent = await publish()
+        rounds.append(sent)
+        return sent
+
+    relay.publish_pending = counted  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    await asyncio.sleep(0.2)  # the relay found nothing and waits for a commit
+    await write_events(sessionmaker, topic, range(1, 6), signal=signal)  # each commit signals
+    assert len(await consume(kafka_settings, topic, 6)) == 6
+    stop.set()
+    signal.notify()
+    await running
+    # Five commits, each waking the relay: published together after the linger.
+    assert [sent for sent in rounds if sent] == [5]
+
+
 async def test_events_accepted_while_broker_is_down_arrive_once_it_is_back(db, tmp_path):
     engine, sessionmaker = db
     port = broker.free_port()

@@ -55,6 +55,7 @@ class OutboxRelay:
         *,
         signal: OutboxSignal | None = None,
         poll_seconds: float = 0.5,
+        linger_seconds: float = 0.005,
         batch_size: int = 200,
         max_backoff: float = 5.0,
         name: str = "relay",
@@ -67,6 +68,7 @@ class OutboxRelay:
         self.kafka = kafka
         self.signal = signal or OutboxSignal()
         self.poll_seconds = poll_seconds
+        self.linger_seconds = linger_seconds
         self.batch_size = batch_size
         self.max_backoff = max_backoff
         self.producer: AIOKafkaProducer | None = None
@@ -101,6 +103,9 @@ class OutboxRelay:
                 backoff = 0.1
                 if sent < self.batch_size:
                     await self.signal.wait(self.poll_seconds)
+                    # Let the events of the next few commits join this batch (Kafka's linger.ms):
+                    # a relay cycle per commit cost as much as storing the message.
+                    await asyncio.sleep(self.linger_seconds)
             except asyncio.CancelledError:
                 break
             except Exception as exc:  # broker or database away: wait and try again
