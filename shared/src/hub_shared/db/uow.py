@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from hub_shared.db.engine import write_turn
 from hub_shared.events.envelope import Envelope, EventData
-from hub_shared.outbox import OutboxSignal, add_to_outbox, outbox_row
+from hub_shared.outbox import OutboxSignal, outbox_row
 
 
 class UnitOfWork:
@@ -65,10 +65,8 @@ class UnitOfWork:
 
     async def publish(self, data: EventData, *, subject: str) -> Envelope:
         """Record an event in the outbox, inside this transaction."""
+        envelope = self.stage(data, subject=subject)
         await self.flush()
-        envelope = Envelope.wrap(data, subject=subject, source=self.source)
-        await add_to_outbox(self.session, self._outbox, envelope, data.TOPIC)
-        self._events += 1
         return envelope
 
     def stage(self, data: EventData, *, subject: str) -> Envelope:

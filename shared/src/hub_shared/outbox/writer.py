@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
 from opentelemetry import propagate
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub_shared.events.envelope import Envelope
 
@@ -24,9 +22,3 @@ def outbox_row(envelope: Envelope, topic: str) -> dict:
         "headers": json.dumps(carrier),
         "created_at": datetime.now(UTC),
     }
-
-
-async def add_to_outbox(
-    session: AsyncSession, outbox: sa.Table, envelope: Envelope, topic: str
-) -> None:
-    await session.execute(outbox.insert(), outbox_row(envelope, topic))

@@ -34,9 +34,7 @@ class MessageLog:
         self.table = uow.message_log
 
     async def answer_for(self, msg_id: str) -> StoredAnswer | None:
-        session = await self._flushed()
-        row = (await session.execute(_answer_query(self.table), {"msg_id": msg_id})).first()
-        return StoredAnswer(row.apprec, row.accepted, row.stay_id, row.error_codes) if row else None
+        return (await self.answers_for([msg_id])).get(msg_id)
 
     async def answers_for(self, msg_ids: list[str]) -> dict[str, StoredAnswer]:
         """The answers already given to any of these MsgIds, by MsgId."""
@@ -73,13 +71,6 @@ class MessageLog:
 
 # Statements built once per table: building a statement costs more than running it on SQLite,
 # and a constant one also keeps its cache key for SQLAlchemy's compiled-SQL cache.
-@cache
-def _answer_query(t: sa.Table) -> sa.Select:
-    return sa.select(t.c.apprec, t.c.accepted, t.c.stay_id, t.c.error_codes).where(
-        t.c.msg_id == sa.bindparam("msg_id")
-    )
-
-
 @cache
 def _answers_query(t: sa.Table) -> sa.Select:
     return sa.select(t.c.msg_id, t.c.apprec, t.c.accepted, t.c.stay_id, t.c.error_codes).where(
