@@ -8,8 +8,9 @@ what the consumer loop calls with each poll's records), which applies them with 
 against a real, migrated database (SQLite by default, PostgreSQL with `--db postgres`).
 
 The broker is not the subject: a feeder process generates the year and hands the records over,
-`--batch` records per poll (the consumer's `HUB_KAFKA_CONSUMER_MAX_RECORDS`), split by partition
-as a poll returns them. Only the time spent in billing counts: wall-clock and CPU seconds of this
+`--batch` records per poll (by default what the consumer asks for while it is behind,
+`HUB_KAFKA_CONSUMER_CATCH_UP_RECORDS`: a replay is a catch-up), split by partition as a poll
+returns them. Only the time spent in billing counts: wall-clock and CPU seconds of this
 process (the feeder's work is its own). Billing's clock is fixed (`--as-of`) so that every run
 computes the same days.
 
@@ -348,7 +349,13 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--stays", type=int, default=300_000, help="stays in the year")
     parser.add_argument("--events", type=int, default=None, help="replay only the first N")
-    parser.add_argument("--batch", type=int, default=500, help="records per poll")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=KafkaSettings().consumer_catch_up_records,
+        help="records per poll (default: what the consumer asks for while it is behind, "
+        "HUB_KAFKA_CONSUMER_CATCH_UP_RECORDS: a replay is a catch-up)",
+    )
     parser.add_argument("--partitions", type=int, default=3)
     parser.add_argument("--one-by-one", action="store_true", help="one event per transaction")
     parser.add_argument("--sample-every", type=int, default=150, help="check every n-th stay")

@@ -32,6 +32,9 @@ class KafkaSettings(BaseSettings):
     # Records fetched per poll; a service with a batch handler applies each partition's share of
     # them in one transaction (hub_shared.consumer).
     consumer_max_records: int = 500
+    # Records per poll while the consumer is behind (its last poll came back full): a catch-up,
+    # e.g. after downtime or when replaying a topic, amortises each transaction over more events.
+    consumer_catch_up_records: int = 5_000
 
 
 class ServiceSettings(BaseSettings):

@@ -337,3 +337,48 @@ async def test_published_events_older_than_the_retention_are_pruned(db, kafka_se
     assert left == set(ids) - {ids[0], ids[1]}
     forever = OutboxRelay(engine, outbox, kafka_settings, retention=None)
     assert await forever.prune() == 0
+
+
+async def test_a_consumer_that_is_behind_takes_bigger_polls_and_applies_each_event_once(
+    db, kafka_settings
+):
+    engine, sessionmaker = db
+    topic = unique_topic()
+    await write_events(sessionmaker, topic, range(300))
+    relay = OutboxRelay(engine, outbox, kafka_settings)
+    assert await relay.publish_pending() + await relay.publish_pending() == 300
+    await relay._drop_producer()
+    sizes: list[int] = []
+
+    async def apply_all(uow: UnitOfWork, envelopes) -> None:
+        sizes.append(len(envelopes))
+        rows = [{"n": 1000 + e.data["n"]} for e in envelopes]  # apart from write_events' -n
+        await uow.session.execute(sa.insert(effects), rows)
+
+    async def apply_one(uow: UnitOfWork, envelope: Envelope) -> None:
+        await apply_all(uow, [envelope])
+
+    usual = {"consumer_max_records": 20, "consumer_catch_up_records": 120}
+    consumer = IdempotentConsumer(
+        name=f"group-{topic}",
+        topics=(topic,),
+        handler=apply_one,
+        batch_handler=apply_all,
+        uow_factory=lambda: UnitOfWork(sessionmaker, outbox, source="/test"),
+        processed=processed,
+        kafka=kafka_settings.model_copy(update=usual),
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        async with asyncio.timeout(40):
+            while consumer.handled < 300:
+                await asyncio.sleep(0.1)
+    finally:
+        stop.set()
+        await task
+    # A partition's share of a usual poll is at most 20 events; behind, the polls grew.
+    assert max(sizes) > 20
+    async with engine.connect() as conn:
+        applied = (await conn.execute(sa.select(effects.c.n).where(effects.c.n >= 1000))).scalars()
+        assert sorted(applied) == list(range(1000, 1300))

@@ -122,14 +122,20 @@ class IdempotentConsumer:
     async def _consume(self, stop: asyncio.Event) -> None:
         self.consumer = make_consumer(self.kafka, self.name, *self.topics)
         await self.consumer.start()
+        limit = self.kafka.consumer_max_records
         while not stop.is_set():
-            batches = await self.consumer.getmany(
-                timeout_ms=200, max_records=self.kafka.consumer_max_records
-            )
+            batches = await self.consumer.getmany(timeout_ms=200, max_records=limit)
             for tp, records in batches.items():
                 await self.handle_records(records)
                 await self.consumer.commit({tp: records[-1].offset + 1})
                 self._report_lag(tp, records[-1].offset + 1)
+            limit = self._next_limit(sum(map(len, batches.values())))
+
+    def _next_limit(self, polled: int) -> int:
+        """Records to ask for next: more while the consumer is behind (a poll brought at least
+        the usual number), the usual number once it has caught up."""
+        usual = self.kafka.consumer_max_records
+        return max(self.kafka.consumer_catch_up_records, usual) if polled >= usual else usual
 
     def _report_lag(self, tp: TopicPartition, committed: int) -> None:
         assert self.consumer is not None
