@@ -111,3 +111,18 @@ async def test_a_refusal_in_a_batch_is_answered_alone_and_the_others_are_kept(
     assert outcomes[:5] + outcomes[6:] == [("1", [])] * 10
     assert len(await outbox_events()) == 10
     assert await _logged(settings) == 11
+
+
+async def test_each_message_of_a_batch_is_traced_in_its_own_request(settings, spans):
+    bodies = _distinct(12)
+    async with counted_app(settings) as (client, _commits):
+        answers = await asyncio.gather(*(post(client, body) for body in bodies))
+    requests = {
+        format(s.context.trace_id, "032x"): s
+        for s in spans.get_finished_spans()
+        if s.name == "POST /elin/messages"
+    }
+    for answer in answers:
+        span = requests[answer.headers["X-Trace-Id"]]
+        assert span.attributes["hub.stay_id"] == answer.headers["X-Stay-Id"]
+    assert max(s.attributes["hub.group_commit"] for s in requests.values()) > 1

@@ -14,6 +14,7 @@ nothing of it is kept and each of its messages is stored alone instead, on the s
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -62,7 +63,9 @@ class GroupCommit:
         answer = asyncio.get_running_loop().create_future()
         self._waiting.append(_Waiting(msg, body, received_at, otel_context.get_current(), answer))
         if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write())
+            # A context of its own: the writer serves many requests, not the one that started
+            # it; each message's work runs in that message's trace context (`_one`).
+            self._writer = asyncio.create_task(self._write(), context=contextvars.Context())
         return await answer
 
     async def _write(self) -> None:
