@@ -205,6 +205,26 @@ async def test_consumer_applies_each_event_once_and_dead_letters_poison(db, kafk
     assert errors == ["PoisonEvent", "ValueError"]
 
 
+def batch_consumer(
+    topic: str, sessionmaker, kafka: KafkaSettings, apply_all, **options
+) -> IdempotentConsumer:
+    """A consumer of the topic whose handler takes a poll's events at once (one at a time too)."""
+
+    async def apply_one(uow: UnitOfWork, envelope: Envelope) -> None:
+        await apply_all(uow, [envelope])
+
+    return IdempotentConsumer(
+        name=f"group-{topic}",
+        topics=(topic,),
+        handler=apply_one,
+        batch_handler=apply_all,
+        uow_factory=lambda: UnitOfWork(sessionmaker, outbox, source="/test"),
+        processed=processed,
+        kafka=kafka,
+        **options,
+    )
+
+
 def _record(topic: str, value: bytes, offset: int) -> ConsumerRecord:
     return ConsumerRecord(topic, 0, offset, 0, 0, b"s", value, None, 1, len(value), [])
 
@@ -223,19 +243,7 @@ async def test_a_batch_handler_gets_a_polls_events_at_once_and_poison_is_found_a
         calls.append(numbers)
         await uow.session.execute(sa.insert(effects), [{"n": n} for n in numbers])
 
-    async def apply_one(uow: UnitOfWork, envelope: Envelope) -> None:
-        await apply_all(uow, [envelope])
-
-    consumer = IdempotentConsumer(
-        name=f"group-{topic}",
-        topics=(topic,),
-        handler=apply_one,
-        batch_handler=apply_all,
-        uow_factory=lambda: UnitOfWork(sessionmaker, outbox, source="/test"),
-        processed=processed,
-        kafka=kafka_settings,
-        max_attempts=2,
-    )
+    consumer = batch_consumer(topic, sessionmaker, kafka_settings, apply_all, max_attempts=2)
 
     def ping(n: int) -> bytes:
         return Envelope.wrap(Ping(n=n), subject="s", source="/test").to_bytes()
@@ -355,19 +363,9 @@ async def test_a_consumer_that_is_behind_takes_bigger_polls_and_applies_each_eve
         rows = [{"n": 1000 + e.data["n"]} for e in envelopes]  # apart from write_events' -n
         await uow.session.execute(sa.insert(effects), rows)
 
-    async def apply_one(uow: UnitOfWork, envelope: Envelope) -> None:
-        await apply_all(uow, [envelope])
-
     usual = {"consumer_max_records": 20, "consumer_catch_up_records": 120}
-    consumer = IdempotentConsumer(
-        name=f"group-{topic}",
-        topics=(topic,),
-        handler=apply_one,
-        batch_handler=apply_all,
-        uow_factory=lambda: UnitOfWork(sessionmaker, outbox, source="/test"),
-        processed=processed,
-        kafka=kafka_settings.model_copy(update=usual),
-    )
+    kafka = kafka_settings.model_copy(update=usual)
+    consumer = batch_consumer(topic, sessionmaker, kafka, apply_all)
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
     try:
