@@ -144,6 +144,17 @@ async def test_transport_errors_are_http_problems(client, settings):
     assert too_large.status_code == 413
 
 
+async def test_the_ingress_is_documented_and_answers_post_only(client):
+    # Served by a plain ASGI app (hub_shared.http.elin.ElinIngress), still FastAPI's route.
+    operation = (await client.get("/openapi.json")).json()["paths"]["/elin/messages"]["post"]
+    assert operation["tags"] == ["ELIN"]
+    assert {"200", "401", "413", "415", "503"} <= set(operation["responses"])
+    assert "application/xml" in operation["responses"]["200"]["content"]
+    wrong_method = await client.get("/elin/messages")
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["allow"] == "POST"
+
+
 async def test_same_msgid_twice_gets_the_same_apprec_and_no_second_event(client, outbox_events):
     body = log_innlagt(admitted_at=ADMITTED)
     first = await post(client, body)
