@@ -238,6 +238,7 @@ async def test_a_notice_keyed_by_a_corrected_admission_time_joins_the_corrected_
     # The same message again (the EPJ's retry) is answered as before and changes nothing.
     again = await service.post(ready)
     assert again.headers["X-Duplicate"] == "true"
+    assert again.headers["X-Stay-Id"] == stay_id  # its message log row moved with it
     assert len(await service.events()) == 3
 
 

@@ -72,14 +72,16 @@ class ServiceRuntime:
         processed: sa.Table,
         source: str,
         batch_handler: BatchHandler | None = None,
+        message_log: sa.Table | None = None,
     ) -> IdempotentConsumer:
         """Subscribe a handler (in consumer group `name`); it runs when the runtime starts.
-        `batch_handler`, when given, applies each fetched batch in one transaction."""
+        `batch_handler`, when given, applies each fetched batch in one transaction;
+        `message_log`, when given, is the handler's `uow.message_log`."""
         consumer = IdempotentConsumer(
             name=name,
             topics=topics,
             handler=handler,
-            uow_factory=lambda: self.uow(source=source),
+            uow_factory=lambda: self.uow(source=source, message_log=message_log),
             processed=processed,
             kafka=self.settings.kafka,
             batch_handler=batch_handler,

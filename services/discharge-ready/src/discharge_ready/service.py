@@ -40,7 +40,7 @@ from hub_shared.events.envelope import Envelope
 from hub_shared.events.registry import parse_data
 from hub_shared.identifiers.stay import pseudonymous_uuid
 from hub_shared.identifiers.stay import stay_id as derive_stay_id
-from hub_shared.reception import ContentRejected
+from hub_shared.reception import ContentRejected, MessageLog
 from hub_shared.register import AddressRegister
 from hub_shared.timeutil import utc_now
 
@@ -127,9 +127,8 @@ class StayLinker:
         """Store the moved entries on their new stay and tell them there; returns them."""
         stay = adoption.stay
         moved = [e for e in stay.timeline.entries if e.entry_id in adoption.moved]
-        # Their message log rows may still be staged (earlier messages of this transaction).
-        await uow.flush()
         await stays.move_entries(moved, stay.stay_id)
+        await MessageLog(uow).link([e.entry_id for e in moved], stay.stay_id)
         await publish(uow, stay, adoption.publications, self.register)
         return moved
 

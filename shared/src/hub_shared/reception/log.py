@@ -55,6 +55,14 @@ class MessageLog:
     def add(self, **values: object) -> None:
         self.uow.stage_row(self.table, values)
 
+    async def link(self, msg_ids: list[str], stay_id: str) -> None:
+        """Link logged messages to a stay (messages that moved to the stay they belong to)."""
+        if not msg_ids:
+            return
+        t = self.table
+        query = sa.update(t).where(t.c.msg_id.in_(msg_ids)).values(stay_id=stay_id)
+        await (await self._flushed()).execute(query)
+
     async def for_stay(self, stay_id: str) -> list[sa.Row]:
         t = self.table
         query = (

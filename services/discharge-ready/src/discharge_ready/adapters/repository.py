@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from discharge_ready.adapters.orm import received_messages, stays, timeline_entries
+from discharge_ready.adapters.orm import stays, timeline_entries
 from discharge_ready.domain import (
     Admission,
     AnswerDetails,
@@ -108,14 +108,11 @@ class StayRepository:
         await self.session.execute(sa.delete(stays).where(stays.c.stay_id == stay_id))
 
     async def move_entries(self, entries: Iterable[Entry], stay_id: str) -> None:
-        """Waiting entries adopted by their stay; the message log follows them."""
+        """Waiting entries adopted by their stay (the message log follows: `MessageLog.link`)."""
         for entry in entries:
             t = timeline_entries
             query = sa.update(t).where(t.c.entry_id == entry.entry_id)
             await self.session.execute(query.values(stay_id=stay_id, target=entry.target))
-            log = received_messages
-            query = sa.update(log).where(log.c.msg_id == entry.entry_id)
-            await self.session.execute(query.values(stay_id=stay_id))
 
 
 def _locked(query: sa.Select, lock: bool) -> sa.Select:

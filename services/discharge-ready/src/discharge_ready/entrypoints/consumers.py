@@ -19,4 +19,5 @@ def add_admission_consumer(runtime: ServiceRuntime, linker: StayLinker) -> None:
         handler=AdmissionHandler(linker),
         processed=orm.processed_events,
         source=SOURCE,
+        message_log=orm.received_messages,  # adopted entries take their log rows along
     )
