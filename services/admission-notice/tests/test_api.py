@@ -203,6 +203,22 @@ async def test_change_and_cancel_by_conversation_ref_keep_the_stay(client, outbo
     assert "15076500565" not in str(stay)
 
 
+async def test_the_time_a_correction_replaced_still_names_the_corrected_stay(client, outbox_events):
+    # The stay keeps the id its first admission time derived to. A new notice with that first
+    # time again (a new MsgId) is the same admission announced again: acknowledged, no event
+    # (it used to collide with the corrected stay's id and fail with a 500).
+    original = str(uuid.uuid4())
+    first = await post(client, log_innlagt(admitted_at=ADMITTED, msg_id=original))
+    change = log_innlagt(admitted_at=datetime(2024, 4, 2, 9, 30), status="M", refers_to=original)
+    await post(client, change)
+    again = await post(client, log_innlagt(admitted_at=ADMITTED))
+    assert status_and_errors(apprec_of(again)) == ("1", [])
+    assert again.headers["X-Stay-Id"] == first.headers["X-Stay-Id"]
+    assert [e.type for e in await outbox_events()] == ["AdmissionNotified", "AdmissionChanged"]
+    stay = (await client.get(f"/stays/{first.headers['X-Stay-Id']}")).json()
+    assert stay["admitted_at"].startswith("2024-04-02T07:30")
+
+
 async def test_cancel_without_conversation_ref_links_by_stay_key(client, outbox_events):
     await post(client, log_innlagt(admitted_at=ADMITTED))
     await post(client, log_innlagt(admitted_at=ADMITTED, status="C"))

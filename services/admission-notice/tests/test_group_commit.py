@@ -4,6 +4,7 @@ share transactions, and each is still answered for itself and stored exactly onc
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +18,7 @@ from asgi_lifespan import LifespanManager
 from admission_notice.adapters import orm
 from admission_notice.entrypoints.api import create_app
 from admission_notice.settings import Settings
-from hub_shared.db import make_engine
+from hub_shared.db import make_engine, stored_utc
 from hub_shared.testing.http import apprec_of, bearer, status_and_errors
 from hub_shared.testing.http import post_xml as post
 from hub_shared.testing.messages import event, log_innlagt, patient, plo, random_person_number
@@ -126,3 +127,68 @@ async def test_each_message_of_a_batch_is_traced_in_its_own_request(settings, sp
         span = requests[answer.headers["X-Trace-Id"]]
         assert span.attributes["hub.stay_id"] == answer.headers["X-Stay-Id"]
     assert max(s.attributes["hub.group_commit"] for s in requests.values()) > 1
+
+
+def _related(rng: random.Random) -> list[bytes]:
+    """Messages that build on each other's stays: an admission, the change of its time and a new
+    notice with the old time, an admission and its cancellation, one admission under two
+    MsgIds, and a change that comes before its original."""
+    later = datetime(2024, 4, 2, 11, 30)
+    journeys = []
+    for _ in range(3):
+        first, second, third, fourth = (patient(random_person_number(rng)) for _ in range(4))
+        original = log_innlagt(admitted_at=ADMITTED, person=first)
+        corrected = log_innlagt(
+            admitted_at=later, person=first, status="M", refers_to=_msg_id(original)
+        )
+        admitted = log_innlagt(admitted_at=ADMITTED, person=second)
+        cancelled = log_innlagt(
+            admitted_at=ADMITTED, person=second, status="C", refers_to=_msg_id(admitted)
+        )
+        again = [log_innlagt(admitted_at=ADMITTED, person=third) for _ in range(2)]
+        overtaken = log_innlagt(admitted_at=ADMITTED, person=fourth)
+        overtaking = log_innlagt(
+            admitted_at=later, person=fourth, status="M", refers_to=_msg_id(overtaken)
+        )
+        stale = log_innlagt(admitted_at=ADMITTED, person=first)  # the time the change replaced
+        journeys += [original, corrected, stale, admitted, cancelled, *again, overtaking, overtaken]
+    return journeys
+
+
+async def _stays(settings: Settings) -> list[tuple]:
+    # What of a stay does not depend on the order its messages arrived in.
+    s = orm.stays.c
+    columns = (s.stay_id, s.patient_id, s.admitted_at, s.status, s.cancelled_at)
+    engine = make_engine(settings.resolved_database_url())
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sa.select(*columns).order_by(s.stay_id))).all()
+    await engine.dispose()
+    return [(*row[:2], stored_utc(row[2]), row[3], row[4] and stored_utc(row[4])) for row in rows]
+
+
+async def test_a_batch_whose_messages_build_on_each_other_ends_as_one_by_one(
+    settings, tmp_path, spans, caplog
+):
+    # The stays a batch needs are read at once and kept for the whole transaction
+    # (StayRepository): each message must find what the messages before it did.
+    bodies = _related(random.Random(5))
+    caplog.set_level(logging.INFO, logger="hub_shared.reception.group")
+    async with counted_app(settings) as (client, _commits):
+        await post(client, _distinct(1)[0])
+        together = await asyncio.gather(*(post(client, body) for body in bodies))
+    sizes = [
+        s.attributes.get("hub.group_commit", 0)
+        for s in spans.get_finished_spans()
+        if s.name == "POST /elin/messages"
+    ]
+    assert max(sizes) > len(bodies) / 2  # most of them shared one transaction
+    assert "abandoned" not in caplog.text  # and none had to be stored alone
+    one_by_one = settings.model_copy(
+        update={"database_url": f"sqlite+aiosqlite:///{tmp_path / 'one_by_one.db'}"}
+    )
+    async with counted_app(one_by_one) as (client, _commits):
+        await post(client, _distinct(1)[0])
+        alone = [await post(client, body) for body in bodies]
+    assert [status_and_errors(apprec_of(r)) for r in together] == [("1", [])] * len(bodies)
+    assert [r.headers["X-Stay-Id"] for r in together] == [r.headers["X-Stay-Id"] for r in alone]
+    assert await _stays(settings) == await _stays(one_by_one)

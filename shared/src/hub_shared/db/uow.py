@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from functools import cache
 from types import TracebackType
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -12,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from hub_shared.db.engine import write_turn
 from hub_shared.events.envelope import Envelope, EventData
 from hub_shared.outbox import OutboxSignal, outbox_row
+
+T = TypeVar("T")
 
 
 class UnitOfWork:
@@ -36,6 +40,7 @@ class UnitOfWork:
         self.session: AsyncConnection | AsyncSession
         self._events = 0
         self._staged: dict[sa.Table, list[dict]] = {}
+        self._scoped: dict[Callable[..., Any], Any] = {}
         self._turn: contextlib.AbstractAsyncContextManager[None] | None = None
 
     async def __aenter__(self) -> UnitOfWork:
@@ -47,6 +52,7 @@ class UnitOfWork:
             self.session = self._sessionmaker()
         self._events = 0
         self._staged = {}
+        self._scoped = {}
         return self
 
     async def __aexit__(
@@ -62,6 +68,14 @@ class UnitOfWork:
             if self._turn is not None:
                 await self._turn.__aexit__(exc_type, exc, tb)
                 self._turn = None
+
+    def scoped(self, factory: Callable[[UnitOfWork], T]) -> T:
+        """The one `factory(self)` of this transaction: a repository whose identity map lives
+        as long as the transaction, shared by every message of a group commit."""
+        found = self._scoped.get(factory)
+        if found is None:
+            found = self._scoped[factory] = factory(self)
+        return found
 
     async def publish(self, data: EventData, *, subject: str) -> Envelope:
         """Record an event in the outbox, inside this transaction."""
@@ -98,6 +112,7 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         self._staged = {}
+        self._scoped = {}
         self._events = 0
         await self.session.rollback()
 

@@ -37,6 +37,10 @@ StoreOne = Callable[[UnitOfWork, ElinMessage, bytes, datetime], Awaitable[Answer
 """Stores one checked message that is not a duplicate in the caller's unit of work (applies it,
 logs it with its AppRec) and returns its answer; raises to have it stored alone."""
 
+Prepare = Callable[[UnitOfWork, list[ElinMessage]], Awaitable[None]]
+"""Runs in the batch's unit of work before its messages are stored, with those that are not
+duplicates: reads at once what each of them will need (see `MessageApplier`)."""
+
 
 @dataclass
 class _Waiting:
@@ -53,6 +57,7 @@ class GroupCommit:
 
     uow_factory: Callable[[], UnitOfWork]
     store_one: StoreOne
+    prepare: Prepare | None = None
     max_batch: int = MAX_BATCH
     _waiting: list[_Waiting] = field(default_factory=list)
     _writer: asyncio.Task[None] | None = None
@@ -91,6 +96,8 @@ class GroupCommit:
             msg_ids = [w.msg.msg_id for w in batch]
             stored = await MessageLog(uow).answers_for(msg_ids)
             given = {msg_id: Answer.again(answer) for msg_id, answer in stored.items()}
+            if self.prepare is not None:
+                await self.prepare(uow, [w.msg for w in batch if w.msg.msg_id not in given])
             answers = [await self._one(uow, waiting, given, len(batch)) for waiting in batch]
             await uow.commit()
         return answers

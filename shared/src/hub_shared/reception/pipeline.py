@@ -45,6 +45,8 @@ class ContentRejected(Exception):
 
 
 # The service's part: apply one checked message inside the unit of work; returns the stay id.
+# An applier may also have `prepare(uow, messages)`: a group commit calls it before it applies
+# a batch, so that it can read what all of them need at once (GroupCommit.prepare).
 MessageApplier = Callable[[ElinMessage, UnitOfWork, datetime], Awaitable[str | None]]
 
 
@@ -148,7 +150,11 @@ class MessageReception:
     def _group(self, uow_factory: Callable[[], UnitOfWork], apply: MessageApplier) -> GroupCommit:
         # A reception serves one service: its unit of work and applier are the same every call.
         if self._group_commit is None:
-            self._group_commit = GroupCommit(uow_factory, partial(self._store_accepted, apply))
+            self._group_commit = GroupCommit(
+                uow_factory,
+                partial(self._store_accepted, apply),
+                prepare=getattr(apply, "prepare", None),
+            )
         return self._group_commit
 
     async def _try_accept(

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from admission_notice.domain import AdmissionNotice, DispatchStatus, Outcome, StayKey
 from hub_shared.elin.codes import EventCode
-from hub_shared.elin.models import ElinMessage, Party
+from hub_shared.elin.models import ElinMessage, Party, TimedEvent
 from hub_shared.events.admission import (
     AdmissionCancelled,
     AdmissionChanged,
@@ -27,18 +27,15 @@ def to_notice(
     msg: ElinMessage, register: AddressRegister, received_at: datetime
 ) -> AdmissionNotice:
     head, plo = msg.head, msg.plo
-    assert plo is not None and head.patient is not None and head.patient.id is not None
-    admitted = plo.event(EventCode.ADMITTED)
-    if admitted is None:
-        raise NoAdmissionTime("TidsfestetHendelse med Hendelsekode 1 (Pasient innlagt) mangler")
+    assert plo is not None
+    admitted = _admitted(msg)
     ref = head.conversation_ref
-    hospital_her = head.sender.her_id or ""
     return AdmissionNotice(
         msg_id=head.msg_id,
         ref_to_parent=ref.ref_to_parent if ref else None,
         ref_to_conversation=ref.ref_to_conversation if ref else None,
         status=DispatchStatus(plo.status),
-        key=StayKey(head.patient.id, hospital_her, local_to_utc(admitted.at)),
+        key=stay_key(msg),
         unit_her=head.sender.service_her_id,
         municipality_her=head.receiver.her_id or "",
         sector=register.sector_of(head.sender.service_her_id, head.sender.her_id) or "unknown",
@@ -47,6 +44,21 @@ def to_notice(
         gen_date=local_to_utc(head.gen_date),
         received_at=received_at,
     )
+
+
+def stay_key(msg: ElinMessage) -> StayKey:
+    """The stay a LOG_INNLAGT names: patient, hospital (the sender) and admission time."""
+    head = msg.head
+    assert head.patient is not None and head.patient.id is not None
+    return StayKey(head.patient.id, head.sender.her_id or "", local_to_utc(_admitted(msg).at))
+
+
+def _admitted(msg: ElinMessage) -> TimedEvent:
+    assert msg.plo is not None
+    admitted = msg.plo.event(EventCode.ADMITTED)
+    if admitted is None:
+        raise NoAdmissionTime("TidsfestetHendelse med Hendelsekode 1 (Pasient innlagt) mangler")
+    return admitted
 
 
 def to_event(

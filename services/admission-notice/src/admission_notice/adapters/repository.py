@@ -2,47 +2,87 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission_notice.adapters.orm import stays
 from admission_notice.domain import Stay, StayKey, StayStatus
 from hub_shared.db import stored_utc
+from hub_shared.db.uow import UnitOfWork
 
 # Built once: on SQLite, building a statement costs more than running it.
 _BY_ID = sa.select(stays).where(stays.c.stay_id == sa.bindparam("stay_id"))
-_BY_KEY = sa.select(stays).where(
-    stays.c.patient_id == sa.bindparam("patient_id"),
-    stays.c.hospital_her == sa.bindparam("hospital_her"),
-    stays.c.admitted_at == sa.bindparam("admitted_at"),
+_BY_KEYS_OR_IDS = sa.select(stays).where(
+    sa.or_(
+        sa.tuple_(stays.c.patient_id, stays.c.hospital_her, stays.c.admitted_at).in_(
+            sa.bindparam("keys", expanding=True)
+        ),
+        stays.c.stay_id.in_(sa.bindparam("ids", expanding=True)),
+    )
 )
-_INSERT = stays.insert()
 _UPDATE = sa.update(stays).where(stays.c.stay_id == sa.bindparam("b_stay_id"))
 
 
 class StayRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    """The stays of one unit of work (`uow.scoped(StayRepository)`), with an identity map.
+
+    Every stay read or saved in the transaction is kept, and so is every key found to have no
+    stay: a group commit reads its messages' stays in one statement (`prefetch`) and each
+    message then finds its stay, or its absence, in memory, the stays saved by the messages
+    before it included. New stays are staged and inserted together at the commit. Whatever
+    goes to the database itself (a read of a stay not kept, an update) first writes what is
+    staged, so that it sees and touches the stays inserted in this transaction.
+    """
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self._by_id: dict[str, Stay | None] = {}
+        self._by_key: dict[StayKey, str | None] = {}
+
+    async def prefetch(self, keys: Iterable[StayKey], ids: Iterable[str] = ()) -> None:
+        """Read the stays of all these keys and ids at once (none: remembered as absent)."""
+        keys = [k for k in dict.fromkeys(keys) if k not in self._by_key]
+        ids = [i for i in dict.fromkeys(ids) if i not in self._by_id]
+        if not keys and not ids:
+            return
+        values = [(k.patient_id, k.hospital_her, k.admitted_at) for k in keys]
+        await self.uow.flush()
+        rows = await self.uow.session.execute(_BY_KEYS_OR_IDS, {"keys": values, "ids": ids})
+        for row in rows:
+            self._seen(_to_stay(row))
+        for key in keys:
+            self._by_key.setdefault(key, None)
+        for stay_id in ids:
+            self._by_id.setdefault(stay_id, None)
 
     async def get(self, stay_id: str) -> Stay | None:
-        row = (await self.session.execute(_BY_ID, {"stay_id": stay_id})).first()
-        return _to_stay(row) if row else None
+        if stay_id not in self._by_id:
+            await self.prefetch((), [stay_id])
+        return self._by_id[stay_id]
 
     async def by_key(self, key: StayKey) -> Stay | None:
-        values = {
-            "patient_id": key.patient_id,
-            "hospital_her": key.hospital_her,
-            "admitted_at": key.admitted_at,
-        }
-        row = (await self.session.execute(_BY_KEY, values)).first()
-        return _to_stay(row) if row else None
+        if key not in self._by_key:
+            await self.prefetch([key])
+        stay_id = self._by_key[key]
+        return None if stay_id is None else self._by_id[stay_id]
 
     async def save(self, stay: Stay, *, is_new: bool) -> None:
-        values = _to_row(stay)
         if is_new:
-            await self.session.execute(_INSERT, values)
+            self.uow.stage_row(stays, _to_row(stay))
         else:
-            await self.session.execute(_UPDATE, {"b_stay_id": stay.stay_id, **values})
+            await self.uow.flush()
+            await self.uow.session.execute(_UPDATE, {"b_stay_id": stay.stay_id, **_to_row(stay)})
+        before = self._by_id.get(stay.stay_id)
+        if before is not None and before.key != stay.key:
+            self._by_key.pop(before.key, None)  # a corrected admission time: read the old anew
+        self._by_id[stay.stay_id] = stay
+        self._by_key[stay.key] = stay.stay_id
+
+    def _seen(self, stay: Stay) -> None:
+        # The first stay read for a key stands, as `first()` of a key's rows did.
+        self._by_id.setdefault(stay.stay_id, stay)
+        self._by_key.setdefault(stay.key, stay.stay_id)
 
 
 def _to_stay(row: sa.Row) -> Stay:

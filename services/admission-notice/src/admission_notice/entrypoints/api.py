@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         Only the hospital and the municipality of the stay see it (others get 404), and every
         view is written to the audit log."""
         async with uow_factory(request)() as uow:
-            stay = await StayRepository(uow.session).get(stay_id)
+            stay = await uow.scoped(StayRepository).get(stay_id)
             if stay is None or not caller.acts_for(stay.key.hospital_her, stay.municipality_her):
                 raise HTTPException(404, "No such stay")
             messages = await MessageLog(uow).for_stay(stay_id)
