@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import AsyncIterator
 
 import pytest
@@ -86,3 +88,42 @@ async def test_a_commit_keeps_state_and_events_and_wakes_the_relay(engine: Async
     async with UnitOfWork(engine, outbox, source="/test", signal=signal) as uow:
         await _note(uow, 5)  # not committed: the relay has nothing new to look for
     assert signal.notified == 1
+
+
+class _Repository:
+    """A repository that refers back to its unit of work, as a scoped one does."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+
+async def test_a_scoped_repository_is_one_per_transaction_and_freed_with_it(
+    engine: AsyncEngine,
+) -> None:
+    uow = UnitOfWork(engine, outbox, source="/test")
+    async with uow:
+        first = uow.scoped(_Repository)
+        assert uow.scoped(_Repository) is first
+        gone = weakref.ref(first)
+        del first
+    async with uow:
+        assert gone() is None  # freed at the end of its transaction, not by the cycle collector
+        assert uow.scoped(_Repository) is not None
+
+
+async def test_a_repository_and_its_unit_of_work_leave_no_garbage_cycle(
+    engine: AsyncEngine,
+) -> None:
+    collecting = gc.isenabled()
+    gc.disable()  # garbage left to the cycle collector stays put, where this test sees it
+    try:
+        gc.collect()
+        uow = UnitOfWork(engine, outbox, source="/test")
+        async with uow:
+            uow.scoped(_Repository)
+        left = weakref.ref(uow)
+        del uow
+        assert left() is None
+    finally:
+        if collecting:
+            gc.enable()

@@ -61,6 +61,9 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        # A scoped repository refers back to this unit of work: let go of it here, so that the
+        # pair is freed when the transaction ends rather than left to the cycle collector.
+        self._scoped = {}
         try:
             # Closing rolls back whatever was not committed (a connection and a session alike).
             await self.session.close()

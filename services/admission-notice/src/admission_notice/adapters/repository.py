@@ -13,11 +13,11 @@ from hub_shared.db.uow import UnitOfWork
 
 # Built once: on SQLite, building a statement costs more than running it.
 _BY_ID = sa.select(stays).where(stays.c.stay_id == sa.bindparam("stay_id"))
-_BY_KEYS_OR_IDS = sa.select(stays).where(
+# By patient, not by the whole key: SQLite answers a row-value IN by scanning the table, and a
+# patient has few stays. Both halves use an index (SQLite's multi-index OR, PostgreSQL's bitmap).
+_BY_PATIENTS_OR_IDS = sa.select(stays).where(
     sa.or_(
-        sa.tuple_(stays.c.patient_id, stays.c.hospital_her, stays.c.admitted_at).in_(
-            sa.bindparam("keys", expanding=True)
-        ),
+        stays.c.patient_id.in_(sa.bindparam("patients", expanding=True)),
         stays.c.stay_id.in_(sa.bindparam("ids", expanding=True)),
     )
 )
@@ -46,9 +46,10 @@ class StayRepository:
         ids = [i for i in dict.fromkeys(ids) if i not in self._by_id]
         if not keys and not ids:
             return
-        values = [(k.patient_id, k.hospital_her, k.admitted_at) for k in keys]
+        patients = list({k.patient_id for k in keys})
         await self.uow.flush()
-        rows = await self.uow.session.execute(_BY_KEYS_OR_IDS, {"keys": values, "ids": ids})
+        query = _BY_PATIENTS_OR_IDS
+        rows = await self.uow.session.execute(query, {"patients": patients, "ids": ids})
         for row in rows:
             self._seen(_to_stay(row))
         for key in keys:
