@@ -14,7 +14,7 @@ from starlette.types import Receive, Scope, Send
 from hub_shared.elin.codes import MESSAGE_TYPE_TEXTS
 from hub_shared.http.app import ServiceState
 from hub_shared.http.problems import problem
-from hub_shared.http.security import unauthorized_response
+from hub_shared.http.security import unauthorized
 from hub_shared.metrics import ELIN_MESSAGES, ELIN_SECONDS
 from hub_shared.reception import Answer, MessageApplier, MessageReception
 
@@ -84,7 +84,7 @@ class ElinIngress:
     async def answer(self, request: Request) -> Response:
         caller = request.app.state.hub.authenticator.caller(request.headers.get("authorization"))
         if caller is None:
-            return unauthorized_response(request, PermissionError())
+            return unauthorized()
         if not is_xml_media_type(request.headers.get("content-type")):
             return problem(415, "Unsupported Media Type", "Send the message as application/xml.")
         receiver = self.reception(request)

@@ -24,12 +24,18 @@ async def current_caller(request: Request) -> Caller:
     return caller
 
 
-def unauthorized_response(_request: Request, _exc: Exception) -> JSONResponse:
+def unauthorized() -> JSONResponse:
+    """The 401 problem every unauthenticated request gets."""
     response = problem(
         401, "Unauthorized", "Send `Authorization: Bearer <token>` with your party's token."
     )
     response.headers["WWW-Authenticate"] = 'Bearer realm="discharge-hub"'
     return response
+
+
+def unauthorized_response(_request: Request, _exc: Exception) -> JSONResponse:
+    """The app's handler of `Unauthorized`."""
+    return unauthorized()
 
 
 # FastAPI dependency type: `caller: CurrentCaller` in an endpoint's signature.
