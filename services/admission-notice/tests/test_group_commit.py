@@ -68,6 +68,12 @@ def abandoned_batches() -> Iterator[list[str]]:
         logger.setLevel(level)
 
 
+def _metric(text: str, name: str) -> float:
+    """A metric's value in a Prometheus text page (the process's total, all tests together)."""
+    (line,) = [line for line in text.splitlines() if line.startswith(name + " ")]
+    return float(line.split()[1])
+
+
 def _distinct(n: int) -> list[bytes]:
     # Distinct patients' admissions: each message forms a stay of its own.
     rng = random.Random(n)
@@ -100,12 +106,15 @@ async def test_messages_arriving_together_share_commits_and_each_gets_its_own_ap
 ):
     bodies = _distinct(30)
     async with counted_app(settings) as (client, commits):
+        before = _metric((await client.get("/metrics")).text, "hub_elin_batch_messages_sum")
         answers = await asyncio.gather(*(post(client, body) for body in bodies))
+        after = _metric((await client.get("/metrics")).text, "hub_elin_batch_messages_sum")
     assert [status_and_errors(apprec_of(a)) for a in answers] == [("1", [])] * 30
     # Each AppRec answers its own message, and no answer is a duplicate.
     assert [_original_msg_id(a) for a in answers] == [_msg_id(b) for b in bodies]
     assert all("X-Duplicate" not in a.headers for a in answers)
     assert len(commits) < 30
+    assert after - before == 30  # every message was stored in a batch of the group commit
     events = await outbox_events()
     assert len(events) == 30
     assert {e.subject for e in events} == {a.headers["X-Stay-Id"] for a in answers}
@@ -135,7 +144,9 @@ async def test_a_refusal_in_a_batch_is_answered_alone_and_the_others_are_kept(
     with abandoned_batches() as abandoned:
         async with counted_app(settings) as (client, _commits):
             answers = await asyncio.gather(*(post(client, body) for body in mixed))
+            metrics = (await client.get("/metrics")).text
     assert abandoned  # the refusal's batch went message by message
+    assert _metric(metrics, "hub_elin_batches_abandoned_total") >= len(abandoned)
     outcomes = [status_and_errors(apprec_of(a)) for a in answers]
     assert outcomes[5] == ("2", ["X99"])
     assert outcomes[:5] + outcomes[6:] == [("1", [])] * 10

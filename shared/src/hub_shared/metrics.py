@@ -19,6 +19,18 @@ ELIN_SECONDS = Histogram(
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
     registry=REGISTRY,
 )
+ELIN_BATCH_MESSAGES = Histogram(
+    "hub_elin_batch_messages",
+    "Messages stored together in one group-commit transaction",
+    buckets=(1, 2, 4, 8, 16, 32, 64),
+    registry=REGISTRY,
+)
+ELIN_BATCHES_ABANDONED = Counter(
+    "hub_elin_batches_abandoned_total",
+    "Group-commit batches given up (a refusal, a key taken by another replica, the database "
+    "away); their messages were then stored one by one",
+    registry=REGISTRY,
+)
 OUTBOX_BACKLOG = Gauge(
     "hub_outbox_backlog", "Events written but not yet published", registry=REGISTRY
 )

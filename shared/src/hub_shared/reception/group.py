@@ -25,6 +25,7 @@ from opentelemetry import trace
 
 from hub_shared.db.uow import UnitOfWork
 from hub_shared.elin.models import ElinMessage
+from hub_shared.metrics import ELIN_BATCH_MESSAGES, ELIN_BATCHES_ABANDONED
 from hub_shared.reception.answer import Answer
 from hub_shared.reception.log import MessageLog
 
@@ -81,8 +82,10 @@ class GroupCommit:
                 del self._waiting[: self.max_batch]
                 try:
                     answers: list[Answer | None] = list(await self._commit(batch))
+                    ELIN_BATCH_MESSAGES.observe(len(batch))
                 except Exception as exc:
                     log.info("batch of %d abandoned (%s): each stored alone", len(batch), _why(exc))
+                    ELIN_BATCHES_ABANDONED.inc()
                     answers = [None] * len(batch)
                 _settle(batch, answers)
                 batch = []
