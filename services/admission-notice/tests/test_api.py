@@ -8,9 +8,12 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from fastapi.routing import APIRoute
 from lxml import etree
 
+from admission_notice.entrypoints.api import create_app
 from hub_shared.elin.models import Address
+from hub_shared.http.elin import ElinIngress
 from hub_shared.testing.http import apprec_of, status_and_errors
 from hub_shared.testing.http import post_xml as post
 from hub_shared.testing.messages import ALVDAL, ST_OLAV, log_innlagt, patient
@@ -142,6 +145,15 @@ async def test_transport_errors_are_http_problems(client, settings):
     huge = b"<x>" + b"a" * (settings.max_body_bytes + 1) + b"</x>"
     too_large = await post(client, huge)
     assert too_large.status_code == 413
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_ingress_route_is_served_by_the_plain_asgi_app(settings):
+    # FastAPI's route documents it; ElinIngress serves it without FastAPI's endpoint wrapper.
+    app = create_app(settings, background=False)
+    (route,) = [r for r in app.routes if getattr(r, "path", None) == "/elin/messages"]
+    assert isinstance(route, APIRoute)
+    assert isinstance(route.app, ElinIngress)
 
 
 async def test_the_ingress_is_documented_and_answers_post_only(client):

@@ -7,7 +7,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
 from admission_notice.adapters import repository
@@ -15,13 +14,17 @@ from admission_notice.entrypoints.api import MIGRATIONS
 from hub_shared.db.migrations import upgrade
 
 
-@pytest.mark.parametrize("statement", ["_BY_PATIENTS_OR_IDS", "_BY_ID"])
-def test_stay_reads_use_an_index_on_sqlite(statement: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"patients": ["13116900216", "15076500565"], "ids": ["a", "b"]},
+        {"patients": [], "ids": ["a"]},  # a read by id alone
+    ],
+)
+def test_stay_reads_use_an_index_on_sqlite(values: dict, tmp_path: Path) -> None:
     database = tmp_path / "plan.db"
     upgrade(MIGRATIONS, f"sqlite+aiosqlite:///{database}")
-    query: sa.Select = getattr(repository, statement)
-    values = {"patients": ["13116900216", "15076500565"], "ids": ["a", "b"], "stay_id": "a"}
-    bound = query.params({k: v for k, v in values.items() if k in query.compile().params})
+    bound = repository._BY_PATIENTS_OR_IDS.params(values)
     compiled = bound.compile(dialect=sqlite.dialect(), compile_kwargs={"render_postcompile": True})
     names = compiled.positiontup or []
     parameters = [compiled.params[name] for name in names]

@@ -108,7 +108,7 @@ async def test_a_scoped_repository_is_one_per_transaction_and_freed_with_it(
         del first
     async with uow:
         assert gone() is None  # freed at the end of its transaction, not by the cycle collector
-        assert uow.scoped(_Repository) is not None
+        assert uow.scoped(_Repository).uow is uow  # a new one for the new transaction
 
 
 async def test_a_repository_and_its_unit_of_work_leave_no_garbage_cycle(

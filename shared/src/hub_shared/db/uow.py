@@ -109,6 +109,7 @@ class UnitOfWork:
     async def commit(self) -> None:
         await self.flush()
         await self.session.commit()
+        self._scoped = {}  # what they hold was this transaction's; the next one reads anew
         if self._events and self._signal is not None:
             self._signal.notify()
         self._events = 0

@@ -12,14 +12,21 @@ from hub_shared.db import stored_utc
 from hub_shared.db.uow import UnitOfWork
 
 # Built once: on SQLite, building a statement costs more than running it.
-_BY_ID = sa.select(stays).where(stays.c.stay_id == sa.bindparam("stay_id"))
 # By patient, not by the whole key: SQLite answers a row-value IN by scanning the table, and a
 # patient has few stays. Both halves use an index (SQLite's multi-index OR, PostgreSQL's bitmap).
-_BY_PATIENTS_OR_IDS = sa.select(stays).where(
-    sa.or_(
-        stays.c.patient_id.in_(sa.bindparam("patients", expanding=True)),
-        stays.c.stay_id.in_(sa.bindparam("ids", expanding=True)),
+# On PostgreSQL the stays read are locked until the commit, in stay id order (so that two
+# replicas' batches cannot deadlock in one read): a replica's change of a stay cannot be
+# overwritten by another's copy read earlier. SQLite has one writer and no FOR UPDATE.
+_BY_PATIENTS_OR_IDS = (
+    sa.select(stays)
+    .where(
+        sa.or_(
+            stays.c.patient_id.in_(sa.bindparam("patients", expanding=True)),
+            stays.c.stay_id.in_(sa.bindparam("ids", expanding=True)),
+        )
     )
+    .order_by(stays.c.stay_id)
+    .with_for_update()
 )
 _UPDATE = sa.update(stays).where(stays.c.stay_id == sa.bindparam("b_stay_id"))
 
@@ -42,19 +49,20 @@ class StayRepository:
 
     async def prefetch(self, keys: Iterable[StayKey], ids: Iterable[str] = ()) -> None:
         """Read the stays of all these keys and ids at once (none: remembered as absent)."""
-        keys = [k for k in dict.fromkeys(keys) if k not in self._by_key]
-        ids = [i for i in dict.fromkeys(ids) if i not in self._by_id]
-        if not keys and not ids:
+        new_keys = [k for k in dict.fromkeys(keys) if k not in self._by_key]
+        new_ids = [i for i in dict.fromkeys(ids) if i not in self._by_id]
+        if not new_keys and not new_ids:
             return
-        patients = list({k.patient_id for k in keys})
+        patients = list({k.patient_id for k in new_keys})
         await self.uow.flush()
-        query = _BY_PATIENTS_OR_IDS
-        rows = await self.uow.session.execute(query, {"patients": patients, "ids": ids})
+        rows = await self.uow.session.execute(
+            _BY_PATIENTS_OR_IDS, {"patients": patients, "ids": new_ids}
+        )
         for row in rows:
             self._seen(_to_stay(row))
-        for key in keys:
+        for key in new_keys:
             self._by_key.setdefault(key, None)
-        for stay_id in ids:
+        for stay_id in new_ids:
             self._by_id.setdefault(stay_id, None)
 
     async def get(self, stay_id: str) -> Stay | None:
@@ -81,9 +89,13 @@ class StayRepository:
         self._by_key[stay.key] = stay.stay_id
 
     def _seen(self, stay: Stay) -> None:
-        # The first stay read for a key stands, as `first()` of a key's rows did.
-        self._by_id.setdefault(stay.stay_id, stay)
-        self._by_key.setdefault(stay.key, stay.stay_id)
+        # What this transaction saved is newer than any read; a stay remembered as absent may
+        # have been committed by another replica since. For a key with several stays, the
+        # lowest stay id stands.
+        if self._by_id.get(stay.stay_id) is None:
+            self._by_id[stay.stay_id] = stay
+        if self._by_key.get(stay.key) is None:
+            self._by_key[stay.key] = stay.stay_id
 
 
 def _to_stay(row: sa.Row) -> Stay:
